@@ -1,0 +1,56 @@
+import { updateEnrollment, type EnrollmentStatus } from '../src/db/enrollments';
+import { inTransaction } from '../src/db/pool';
+import { appendTimeline, type TimelineEntry } from '../src/db/timeline';
+import { type ActionRunInput, type TimelineKind, TimelineKinds } from '../src/domain';
+import type { ActivityDeps } from './deps';
+
+/** The timeline line an action writes in the same transaction as its effect. */
+export function actionCompletedLine(input: ActionRunInput, detail: string): TimelineEntry {
+  return {
+    recordId: input.recordId,
+    kind: TimelineKinds.actionCompleted,
+    workflowId: input.workflowId,
+    enrollmentId: input.enrollmentId,
+    actionId: input.actionId,
+    detail,
+    dedupeKey: `${input.key}:completed`,
+  };
+}
+
+export interface ProgressInput {
+  enrollmentId: string;
+  workflowId: string;
+  recordId: string;
+  status: EnrollmentStatus;
+  currentActionId?: string;
+  /** ISO instant the enrollment sleeps until, while `status` is `waiting`. */
+  wakeAt?: string;
+  /** A timeline line to write with the status; `dedupeKey` keeps a retried write single. */
+  line?: { kind: TimelineKind; detail: string; dedupeKey: string };
+}
+
+export function createAuditActivities({ pool }: ActivityDeps) {
+  return {
+    /** Records where an enrollment stands (for `GET …/enrollments`) and, optionally, a timeline line. */
+    async recordProgress(input: ProgressInput): Promise<void> {
+      await inTransaction(pool, async (db) => {
+        await updateEnrollment(db, input.enrollmentId, {
+          status: input.status,
+          currentActionId: input.currentActionId ?? null,
+          wakeAt: input.wakeAt ? new Date(input.wakeAt) : null,
+        });
+        if (input.line) {
+          await appendTimeline(db, {
+            recordId: input.recordId,
+            kind: input.line.kind,
+            workflowId: input.workflowId,
+            enrollmentId: input.enrollmentId,
+            actionId: input.currentActionId,
+            detail: input.line.detail,
+            dedupeKey: input.line.dedupeKey,
+          });
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { ActionActivityName } from '../src/domain';
+import { createAuditActivities } from './audit';
+import type { ActivityDeps } from './deps';
+import { createEmailActivities } from './email';
+import { createEnrollmentActivities } from './enrollments';
+import { createRecordActivities } from './records';
+import { createTaskActivities } from './tasks';
+
+export type { ActivityDeps } from './deps';
+export type { ProgressInput } from './audit';
+export type { DefinitionSnapshot, EnrollmentInput } from './enrollments';
+
+/** Builds every activity with its dependencies; the worker registers the result. */
+export function createActivities(deps: ActivityDeps) {
+  const activities = {
+    ...createEnrollmentActivities(deps),
+    ...createAuditActivities(deps),
+    ...createTaskActivities(deps),
+    ...createRecordActivities(deps),
+    ...createEmailActivities(deps),
+  };
+  // Every activity named in the action registry must exist here.
+  return activities satisfies Record<ActionActivityName, unknown>;
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,34 @@
+import express, { type Express } from 'express';
+import { authenticate } from './auth';
+import type { ApiDeps } from './deps';
+import { createHealthRouter } from './health';
+import { createPipelinesRouter } from './pipelines';
+import { HttpProblem, problemHandler } from './problem';
+import { createRecordsRouter } from './records';
+import { createResultsRouter } from './results';
+import { createWorkflowsRouter } from './workflows';
+
+export type { ApiDeps } from './deps';
+
+/** Builds the HTTP API. No module-level state: everything comes from `deps`. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  app.use(createHealthRouter(deps));
+
+  const api = express.Router();
+  api.use(authenticate(deps.pool));
+  api.use('/pipelines', createPipelinesRouter(deps));
+  api.use('/records', createRecordsRouter(deps));
+  api.use('/workflows', createWorkflowsRouter(deps));
+  api.use(createResultsRouter(deps));
+  app.use('/api', api);
+
+  app.use((req, _res) => {
+    throw new HttpProblem(404, 'Not found', `There is no route ${req.method} ${req.path}. See API.md for the routes.`);
+  });
+  app.use(problemHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,36 @@
+import { Router } from 'express';
+import { getPipeline, insertPipeline, listPipelines } from '../db/pipelines';
+import { CreatePipelineSchema, type Pipeline, Permissions } from '../domain';
+import { allow } from './auth';
+import type { ApiDeps } from './deps';
+import { conflict, notFound } from './problem';
+import { parseInput, pathId } from './validate';
+
+export function createPipelinesRouter({ pool, newId }: ApiDeps): Router {
+  const router = Router();
+
+  router.post('/', allow(Permissions.configure), async (req, res) => {
+    const input = parseInput(CreatePipelineSchema, req.body, 'body');
+    const pipeline: Pipeline = {
+      id: input.id ?? newId('pl'),
+      objectType: input.objectType,
+      label: input.label,
+      stages: input.stages.map((stage) => ({ id: stage.id ?? newId('st'), label: stage.label, state: stage.state })),
+    };
+    if (!(await insertPipeline(pool, pipeline))) throw conflict(`Pipeline "${pipeline.id}" exists already. Use another id.`);
+    res.status(201).json(pipeline);
+  });
+
+  router.get('/', allow(Permissions.read), async (_req, res) => {
+    res.json({ items: await listPipelines(pool) });
+  });
+
+  router.get('/:id', allow(Permissions.read), async (req, res) => {
+    const id = pathId(req, 'id', 'pipeline');
+    const pipeline = await getPipeline(pool, id);
+    if (!pipeline) throw notFound('pipeline', id);
+    res.json(pipeline);
+  });
+
+  return router;
+}

@@ -1,0 +1,113 @@
+import { Router } from 'express';
+import { enqueueStageEntered } from '../db/outbox';
+import { getPipeline } from '../db/pipelines';
+import { inTransaction, type Queryable } from '../db/pool';
+import { getRecord, insertRecord, mergeProperties, updateRecord } from '../db/records';
+import { listTimeline } from '../db/timeline';
+import { type CrmRecord, CreateRecordSchema, PatchRecordSchema, Permissions, type Pipeline } from '../domain';
+import { allow } from './auth';
+import type { ApiDeps } from './deps';
+import { conflict, HttpProblem, notFound, unprocessable } from './problem';
+import { parseInput, pathId } from './validate';
+
+export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
+  const router = Router();
+
+  async function stageEntered(db: Queryable, record: CrmRecord, cause: string): Promise<void> {
+    await enqueueStageEntered(
+      db,
+      {
+        eventId: newId('evt'),
+        recordId: record.id,
+        pipelineId: record.pipelineId,
+        stageId: record.stageId,
+        depth: 0,
+        occurredAt: clock().toISOString(),
+      },
+      cause,
+    );
+  }
+
+  router.post('/', allow(Permissions.ingest), async (req, res) => {
+    const input = parseInput(CreateRecordSchema, req.body, 'body');
+    const record = await inTransaction(pool, async (db) => {
+      const pipeline = await getPipeline(db, input.pipelineId);
+      if (!pipeline) {
+        throw unprocessable('The record names a pipeline that does not exist.', [
+          { path: 'body.pipelineId', message: `pipeline "${input.pipelineId}" does not exist` },
+        ]);
+      }
+      requireStage(pipeline, input.stageId);
+      const created = await insertRecord(db, {
+        id: input.id ?? newId('rec'),
+        objectType: pipeline.objectType,
+        pipelineId: pipeline.id,
+        stageId: input.stageId,
+        properties: input.properties,
+        source: input.source ?? null,
+        ownerId: input.ownerId ?? null,
+        contacts: input.contacts,
+      });
+      if (!created) throw conflict(`Record "${input.id}" exists already. Use another id, or PATCH it.`);
+      await stageEntered(db, created, 'record created');
+      return created;
+    });
+    res.status(201).json(record);
+  });
+
+  router.get('/:id', allow(Permissions.read, Permissions.ingest), async (req, res) => {
+    const id = pathId(req, 'id', 'record');
+    const record = await getRecord(pool, id);
+    if (!record) throw notFound('record', id);
+    res.json(record);
+  });
+
+  router.patch('/:id', allow(Permissions.ingest), async (req, res) => {
+    const id = pathId(req, 'id', 'record');
+    const patch = parseInput(PatchRecordSchema, req.body, 'body');
+    const expectedVersion = parseIfMatch(req.get('if-match'));
+    const record = await inTransaction(pool, async (db) => {
+      const current = await getRecord(db, id, true);
+      if (!current) throw notFound('record', id);
+      if (expectedVersion !== undefined && expectedVersion !== current.version) {
+        throw conflict(`Record "${id}" is at version ${current.version}, not ${expectedVersion}. Read it again and retry.`);
+      }
+      const stageId = patch.stageId ?? current.stageId;
+      if (stageId !== current.stageId) requireStage((await getPipeline(db, current.pipelineId))!, stageId);
+      const updated = await updateRecord(db, id, {
+        stageId,
+        properties: patch.properties ? mergeProperties(current.properties, patch.properties) : current.properties,
+      });
+      if (stageId !== current.stageId) await stageEntered(db, updated, `moved from "${current.stageId}" over the API`);
+      return updated;
+    });
+    res.json(record);
+  });
+
+  router.get('/:id/timeline', allow(Permissions.read, Permissions.ingest), async (req, res) => {
+    const id = pathId(req, 'id', 'record');
+    if (!(await getRecord(pool, id))) throw notFound('record', id);
+    res.json({ items: await listTimeline(pool, id) });
+  });
+
+  return router;
+}
+
+function requireStage(pipeline: Pipeline, stageId: string): void {
+  if (!pipeline.stages.some((stage) => stage.id === stageId)) {
+    throw unprocessable('The stage is not in the record’s pipeline.', [
+      {
+        path: 'body.stageId',
+        message: `stage "${stageId}" is not in pipeline "${pipeline.id}"; use one of: ${pipeline.stages.map((s) => s.id).join(', ')}`,
+      },
+    ]);
+  }
+}
+
+/** `If-Match: 3` or `If-Match: "3"`; absent means no version check. */
+function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match) throw new HttpProblem(400, 'Invalid If-Match', 'If-Match must be the record version, e.g. If-Match: 3.');
+  return Number(match[1]);
+}

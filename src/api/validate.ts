@@ -1,0 +1,25 @@
+import type { Request } from 'express';
+import type { z } from 'zod';
+import { IdSchema } from '../domain';
+import { HttpProblem, zodFields } from './problem';
+
+/** Parses part of a request with a schema; a mismatch is a 400 naming each field and what is wrong. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params'): z.infer<S> {
+  if (where === 'body' && value === undefined) {
+    throw new HttpProblem(400, 'Missing body', 'Send a JSON body with Content-Type: application/json.');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new HttpProblem(400, 'Invalid request', `The request ${where} is invalid; see errors.`, zodFields(parsed.error, where));
+  }
+  return parsed.data;
+}
+
+/** Reads an id from the path; a malformed id cannot exist, so it is a 404 like any unknown id. */
+export function pathId(req: Request, name: string, what: string): string {
+  const value = req.params[name];
+  if (!IdSchema.safeParse(value).success) {
+    throw new HttpProblem(404, 'Not found', `${what} "${String(value)}" does not exist.`);
+  }
+  return value as string;
+}

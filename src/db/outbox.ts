@@ -1,0 +1,63 @@
+import type { StageEnteredEvent } from '../domain';
+import { EventTypes, TimelineKinds } from '../domain';
+import type { Queryable } from './pool';
+import { appendTimeline } from './timeline';
+
+/** The channel the relay listens on; a NOTIFY is sent in the transaction that adds an outbox row. */
+export const OUTBOX_CHANNEL = 'pipewright_outbox';
+
+/**
+ * Records that a record entered a stage: the timeline line and the outbox row the relay delivers to Temporal.
+ * Call it inside the transaction that changes the record, so the change and its event commit together.
+ */
+export async function enqueueStageEntered(db: Queryable, event: StageEnteredEvent, cause: string): Promise<void> {
+  await db.query('INSERT INTO outbox (event_id, type, record_id, payload) VALUES ($1, $2, $3, $4)', [
+    event.eventId,
+    EventTypes.stageEntered,
+    event.recordId,
+    JSON.stringify(event),
+  ]);
+  await appendTimeline(db, {
+    recordId: event.recordId,
+    kind: TimelineKinds.stageEntered,
+    eventId: event.eventId,
+    detail: `entered stage "${event.stageId}" (${cause})`,
+  });
+  await db.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, event.eventId]);
+}
+
+export interface OutboxRow {
+  id: string;
+  event_id: string;
+  type: string;
+  record_id: string;
+  payload: StageEnteredEvent;
+  attempts: number;
+}
+
+/** Locks up to `limit` undelivered rows, oldest first, skipping rows another relay holds. */
+export async function lockPendingEvents(db: Queryable, limit: number): Promise<OutboxRow[]> {
+  const { rows } = await db.query<OutboxRow>(
+    `SELECT id, event_id, type, record_id, payload, attempts FROM outbox
+     WHERE delivered_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [limit],
+  );
+  return rows;
+}
+
+export async function markDelivered(db: Queryable, ids: string[]): Promise<void> {
+  await db.query('UPDATE outbox SET delivered_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])', [ids]);
+}
+
+export async function recordDeliveryFailure(db: Queryable, id: string, error: string): Promise<void> {
+  await db.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [id, error]);
+}
+
+/** How many events wait for delivery, and the age in seconds of the oldest. */
+export async function outboxLag(db: Queryable): Promise<{ pending: number; oldestSeconds: number }> {
+  const { rows } = await db.query<{ pending: string; oldest: number | null }>(
+    `SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
+     FROM outbox WHERE delivered_at IS NULL`,
+  );
+  return { pending: Number(rows[0]?.pending ?? 0), oldestSeconds: rows[0]?.oldest ?? 0 };
+}

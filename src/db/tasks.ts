@@ -1,0 +1,67 @@
+import type { Queryable } from './pool';
+
+export interface Task {
+  id: string;
+  recordId: string;
+  workflowId: string | null;
+  actionId: string | null;
+  title: string;
+  body: string;
+  dueAt: string | null;
+  assignee: string | null;
+  createdAt: string;
+}
+
+interface TaskRow {
+  id: string;
+  record_id: string;
+  workflow_id: string | null;
+  action_id: string | null;
+  title: string;
+  body: string;
+  due_at: Date | null;
+  assignee: string | null;
+  created_at: Date;
+}
+
+export interface NewTask extends Omit<Task, 'createdAt'> {
+  key: string;
+  enrollmentId: string;
+}
+
+export async function insertTask(db: Queryable, task: NewTask): Promise<void> {
+  await db.query(
+    `INSERT INTO tasks (id, key, record_id, workflow_id, enrollment_id, action_id, title, body, due_at, assignee)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [
+      task.id,
+      task.key,
+      task.recordId,
+      task.workflowId,
+      task.enrollmentId,
+      task.actionId,
+      task.title,
+      task.body,
+      task.dueAt,
+      task.assignee,
+    ],
+  );
+}
+
+export async function listTasks(db: Queryable, filter: { recordId?: string }): Promise<Task[]> {
+  const { rows } = await db.query<TaskRow>(
+    'SELECT * FROM tasks WHERE ($1::text IS NULL OR record_id = $1) ORDER BY created_at, id',
+    [filter.recordId ?? null],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    recordId: row.record_id,
+    workflowId: row.workflow_id,
+    actionId: row.action_id,
+    title: row.title,
+    body: row.body,
+    dueAt: row.due_at?.toISOString() ?? null,
+    assignee: row.assignee,
+    createdAt: row.created_at.toISOString(),
+  }));
+}

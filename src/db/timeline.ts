@@ -1,0 +1,70 @@
+import type { TimelineKind } from '../domain';
+import type { Queryable } from './pool';
+
+export interface TimelineEntry {
+  recordId: string;
+  kind: TimelineKind;
+  workflowId?: string;
+  enrollmentId?: string;
+  actionId?: string;
+  eventId?: string;
+  detail: string;
+  /** Makes the write idempotent: a second entry with the same key is ignored. */
+  dedupeKey?: string;
+}
+
+export interface TimelineItem {
+  at: string;
+  kind: string;
+  workflowId?: string;
+  enrollmentId?: string;
+  actionId?: string;
+  eventId?: string;
+  detail: string;
+}
+
+/** Appends a line to a record's timeline (the audit log). Returns false when `dedupeKey` was already written. */
+export async function appendTimeline(db: Queryable, entry: TimelineEntry): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO timeline (record_id, kind, workflow_id, enrollment_id, action_id, event_id, detail, dedupe_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING`,
+    [
+      entry.recordId,
+      entry.kind,
+      entry.workflowId ?? null,
+      entry.enrollmentId ?? null,
+      entry.actionId ?? null,
+      entry.eventId ?? null,
+      entry.detail,
+      entry.dedupeKey ?? null,
+    ],
+  );
+  return rowCount === 1;
+}
+
+interface TimelineRow {
+  at: Date;
+  kind: string;
+  workflow_id: string | null;
+  enrollment_id: string | null;
+  action_id: string | null;
+  event_id: string | null;
+  detail: string;
+}
+
+/** A record's timeline, oldest first. */
+export async function listTimeline(db: Queryable, recordId: string): Promise<TimelineItem[]> {
+  const { rows } = await db.query<TimelineRow>(
+    'SELECT at, kind, workflow_id, enrollment_id, action_id, event_id, detail FROM timeline WHERE record_id = $1 ORDER BY id',
+    [recordId],
+  );
+  return rows.map((row) => ({
+    at: row.at.toISOString(),
+    kind: row.kind,
+    ...(row.workflow_id && { workflowId: row.workflow_id }),
+    ...(row.enrollment_id && { enrollmentId: row.enrollment_id }),
+    ...(row.action_id && { actionId: row.action_id }),
+    ...(row.event_id && { eventId: row.event_id }),
+    detail: row.detail,
+  }));
+}

@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import type { Role } from '../domain';
+import type { Queryable } from './pool';
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+/** Tokens are stored as SHA-256 hashes; the secret itself is shown once and never kept. */
+export function hashToken(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Creates or replaces the token with this id. */
+export async function upsertToken(
+  db: Queryable,
+  token: { id: string; name: string; role: Role; secret: string },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO api_tokens (id, name, role, token_hash) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, token_hash = excluded.token_hash`,
+    [token.id, token.name, token.role, hashToken(token.secret)],
+  );
+}
+
+export async function findTokenBySecret(db: Queryable, secret: string): Promise<ApiToken | undefined> {
+  const { rows } = await db.query<{ id: string; name: string; role: Role; created_at: Date }>(
+    'SELECT id, name, role, created_at FROM api_tokens WHERE token_hash = $1',
+    [hashToken(secret)],
+  );
+  const row = rows[0];
+  return row && { id: row.id, name: row.name, role: row.role, createdAt: row.created_at.toISOString() };
+}

@@ -1,0 +1,134 @@
+import type { Action, EnrollmentRules, Trigger, Workflow, WorkflowSettings } from '../domain';
+import type { Queryable } from './pool';
+
+interface WorkflowRow {
+  id: string;
+  pipeline_id: string;
+  name: string;
+  enabled: boolean;
+  trigger: Trigger;
+  enrollment: EnrollmentRules;
+  settings: WorkflowSettings;
+  actions: Action[];
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toWorkflow = (row: WorkflowRow): Workflow => ({
+  id: row.id,
+  pipelineId: row.pipeline_id,
+  name: row.name,
+  enabled: row.enabled,
+  trigger: row.trigger,
+  enrollment: row.enrollment,
+  settings: row.settings,
+  actions: row.actions,
+  version: row.version,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+export type NewWorkflow = Omit<Workflow, 'enabled' | 'version' | 'createdAt' | 'updatedAt'>;
+
+/** Inserts a disabled workflow at version 1; returns undefined when the id is taken. */
+export async function insertWorkflow(db: Queryable, workflow: NewWorkflow): Promise<Workflow | undefined> {
+  const { rows } = await db.query<WorkflowRow>(
+    `INSERT INTO workflows (id, pipeline_id, name, trigger, enrollment, settings, actions)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING *`,
+    [
+      workflow.id,
+      workflow.pipelineId,
+      workflow.name,
+      JSON.stringify(workflow.trigger),
+      JSON.stringify(workflow.enrollment),
+      JSON.stringify(workflow.settings),
+      JSON.stringify(workflow.actions),
+    ],
+  );
+  return rows[0] && toWorkflow(rows[0]);
+}
+
+export async function getWorkflow(db: Queryable, id: string, forUpdate = false): Promise<Workflow | undefined> {
+  const { rows } = await db.query<WorkflowRow>(`SELECT * FROM workflows WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [
+    id,
+  ]);
+  return rows[0] && toWorkflow(rows[0]);
+}
+
+export async function listWorkflows(db: Queryable, filter: { pipelineId?: string }): Promise<Workflow[]> {
+  const { rows } = await db.query<WorkflowRow>(
+    'SELECT * FROM workflows WHERE ($1::text IS NULL OR pipeline_id = $1) ORDER BY created_at, id',
+    [filter.pipelineId ?? null],
+  );
+  return rows.map(toWorkflow);
+}
+
+/** Workflows of a pipeline whose trigger is entry into `stageId`, on or off. */
+export async function listStageWorkflows(db: Queryable, pipelineId: string, stageId: string): Promise<Workflow[]> {
+  const { rows } = await db.query<WorkflowRow>(
+    `SELECT * FROM workflows WHERE pipeline_id = $1 AND trigger->>'type' = 'stage_entered' AND trigger->>'stageId' = $2
+     ORDER BY id`,
+    [pipelineId, stageId],
+  );
+  return rows.map(toWorkflow);
+}
+
+export type WorkflowChange = Partial<Pick<Workflow, 'name' | 'enabled' | 'enrollment' | 'settings' | 'actions'>>;
+
+/** Applies a change, bumps the version and records the revision with who made it and what it was. */
+export async function updateWorkflow(
+  db: Queryable,
+  id: string,
+  change: WorkflowChange,
+  revision: { by: string; change: Record<string, unknown> },
+): Promise<Workflow> {
+  const { rows } = await db.query<WorkflowRow>(
+    `UPDATE workflows SET
+       name = coalesce($2, name),
+       enabled = coalesce($3, enabled),
+       enrollment = coalesce($4, enrollment),
+       settings = coalesce($5, settings),
+       actions = coalesce($6, actions),
+       version = version + 1,
+       updated_at = now()
+     WHERE id = $1 RETURNING *`,
+    [
+      id,
+      change.name ?? null,
+      change.enabled ?? null,
+      change.enrollment ? JSON.stringify(change.enrollment) : null,
+      change.settings ? JSON.stringify(change.settings) : null,
+      change.actions ? JSON.stringify(change.actions) : null,
+    ],
+  );
+  const workflow = rows[0] && toWorkflow(rows[0]);
+  if (!workflow) throw new Error(`workflow ${id} vanished during update`);
+  await insertRevision(db, workflow.id, workflow.version, revision);
+  return workflow;
+}
+
+export async function insertRevision(
+  db: Queryable,
+  workflowId: string,
+  version: number,
+  revision: { by: string; change: Record<string, unknown> },
+): Promise<void> {
+  await db.query('INSERT INTO workflow_revisions (workflow_id, version, by, change) VALUES ($1, $2, $3, $4)', [
+    workflowId,
+    version,
+    revision.by,
+    JSON.stringify(revision.change),
+  ]);
+}
+
+export async function listRevisions(
+  db: Queryable,
+  workflowId: string,
+): Promise<{ version: number; at: string; by: string; change: Record<string, unknown> }[]> {
+  const { rows } = await db.query<{ version: number; at: Date; by: string; change: Record<string, unknown> }>(
+    'SELECT version, at, by, change FROM workflow_revisions WHERE workflow_id = $1 ORDER BY version',
+    [workflowId],
+  );
+  return rows.map((row) => ({ ...row, at: row.at.toISOString() }));
+}

@@ -1,0 +1,41 @@
+/** Kinds of automation events carried by outbox rows and Temporal signals. */
+export const EventTypes = { stageEntered: 'stage_entered' } as const;
+export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
+
+/** A record entered a stage (created in it or moved to it). Carries ids, not documents. */
+export interface StageEnteredEvent {
+  eventId: string;
+  recordId: string;
+  pipelineId: string;
+  stageId: string;
+  /** How many automation steps led to this event: 0 for a change made over HTTP. */
+  depth: number;
+  occurredAt: string;
+}
+
+/** Kinds of lines in a record's timeline. */
+export const TimelineKinds = {
+  stageEntered: 'stage_entered',
+  emailReceived: 'email_received',
+  enrolled: 'enrolled',
+  notEnrolled: 'not_enrolled',
+  actionCompleted: 'action_completed',
+  actionSkipped: 'action_skipped',
+  actionFailed: 'action_failed',
+  delayStarted: 'delay_started',
+  unenrolled: 'unenrolled',
+  statusChanged: 'status_changed',
+  propertyChanged: 'property_changed',
+  enrollmentCompleted: 'enrollment_completed',
+} as const;
+export type TimelineKind = (typeof TimelineKinds)[keyof typeof TimelineKinds];
+
+/** The Temporal workflow id of the automation workflow for one Pipewright workflow. */
+export function automationWorkflowId(workflowId: string): string {
+  return `automation/${workflowId}`;
+}
+
+/** The Temporal workflow id of one enrollment; also the enrollment id. */
+export function enrollmentWorkflowId(workflowId: string, recordId: string, eventId: string): string {
+  return `enrollment/${workflowId}/${recordId}/${eventId}`;
+}

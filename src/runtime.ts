@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { Client } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createApp } from './api/app';
+import type { Pool } from './db/pool';
+import { newId } from './domain';
+import type { Logger } from './log';
+import type { Mailer } from './mail/mailer';
+import { createRelay, type Relay } from './temporal/relay';
+
+/** Server-side ids: a readable prefix and a random UUID. */
+export const makeId = (prefix: string): string => newId(prefix, randomUUID());
+
+export interface WorkerRuntime {
+  worker: Worker;
+  /** Resolves when the worker has stopped. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Creates and runs the Temporal worker with every workflow and activity. */
+export async function startWorkerRuntime(options: {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  pool: Pool;
+  mailer: Mailer;
+  mailFrom: string;
+  log: Logger;
+  /** A pre-built workflow bundle (tests build it once); otherwise workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Replaces or wraps activities; tests use it to inject faults around the real ones. */
+  wrapActivities?: (activities: ReturnType<typeof createActivities>) => object;
+}): Promise<WorkerRuntime> {
+  const connection = await NativeConnection.connect({ address: options.address });
+  const activities = createActivities({
+    pool: options.pool,
+    mailer: options.mailer,
+    mailFrom: options.mailFrom,
+    clock: () => new Date(),
+    log: options.log,
+    newId: makeId,
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities: options.wrapActivities?.(activities) ?? activities,
+  });
+  const done = worker.run().finally(() => connection.close());
+  return {
+    worker,
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+export interface ApiRuntime {
+  server: http.Server;
+  url: string;
+  relay: Relay;
+  stop(): Promise<void>;
+}
+
+/** Starts the HTTP API and the outbox relay on `port` (0 picks a free one). */
+export async function startApiRuntime(options: {
+  port: number;
+  host?: string;
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  log: Logger;
+  relayPollMs: number;
+}): Promise<ApiRuntime> {
+  const app = createApp({
+    pool: options.pool,
+    temporal: options.temporal,
+    taskQueue: options.taskQueue,
+    log: options.log,
+    newId: makeId,
+    clock: () => new Date(),
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const relay = createRelay({
+    pool: options.pool,
+    temporal: options.temporal,
+    taskQueue: options.taskQueue,
+    log: options.log.child({ component: 'relay' }),
+    pollMs: options.relayPollMs,
+  });
+  await relay.start();
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    relay,
+    async stop() {
+      await relay.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

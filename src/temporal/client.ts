@@ -1,0 +1,15 @@
+import { Client, Connection } from '@temporalio/client';
+
+/** Connects a Temporal client. Fails if the server cannot be reached. */
+export async function connectTemporal(options: { address: string; namespace: string }): Promise<Client> {
+  const connection = await Connection.connect({ address: options.address });
+  return new Client({ connection, namespace: options.namespace });
+}
+
+/**
+ * A client whose connection is made on first use, so that a process can start (and accept events) while Temporal
+ * is unreachable; calls fail until it comes back.
+ */
+export function lazyTemporalClient(options: { address: string; namespace: string }): Client {
+  return new Client({ connection: Connection.lazy({ address: options.address }), namespace: options.namespace });
+}

@@ -1,0 +1,36 @@
+import { type Config, requireExternal } from './config';
+import { createPool } from './db/pool';
+import { createLogger } from './log';
+import { createMailer } from './mail/mailer';
+import { startWorkerRuntime } from './runtime';
+import { runMain } from './run-main';
+import { onShutdownSignal, StopList } from './shutdown';
+
+/** `npm run worker`: the Temporal worker alone, against TEMPORAL_ADDRESS, DATABASE_URL and SMTP_URL. */
+async function main(config: Config): Promise<void> {
+  requireExternal(config, ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL']);
+  const log = createLogger(config.logLevel, 'pipewright-worker');
+  const stops = new StopList(log);
+  const pool = createPool(config.databaseUrl!);
+  stops.add('postgres pool', () => pool.end());
+  const mailer = createMailer(config.smtp.url!);
+  stops.add('mailer', async () => mailer.close());
+  const worker = await startWorkerRuntime({
+    address: config.temporal.address!,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    pool,
+    mailer,
+    mailFrom: config.smtp.from,
+    log,
+  });
+  stops.add('worker', () => worker.stop());
+  onShutdownSignal(log, () => stops.stopAll());
+  log.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'worker running');
+  await worker.done;
+}
+
+if (require.main === module) {
+  runMain(main);
+}
+

@@ -1,0 +1,64 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { condition, continueAsNew, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { enrollmentWorkflowId, type StageEnteredEvent } from '../src/domain/events';
+import { enrollmentWorkflow } from './enrollment';
+import { disableSignal, stageEnteredSignal } from './signals';
+
+/** Event ids remembered across continue-as-new, enough to drop redeliveries from the relay. */
+const REMEMBERED_EVENT_IDS = 1000;
+
+export interface AutomationInput {
+  workflowId: string;
+  /** Most recent event ids handled, carried over continue-as-new. */
+  recentEventIds?: string[];
+}
+
+/**
+ * One per enabled workflow (`automation/<workflowId>`). Takes stage-entry events, drops duplicates, and starts
+ * one enrollment child per event. Children are abandoned on close so they outlive this workflow's runs.
+ */
+export async function automationWorkflow(input: AutomationInput): Promise<void> {
+  const recent = [...(input.recentEventIds ?? [])];
+  const seen = new Set(recent);
+  const queue: StageEnteredEvent[] = [];
+  let disabled = false;
+
+  setHandler(stageEnteredSignal, (event) => {
+    if (seen.has(event.eventId)) return;
+    seen.add(event.eventId);
+    recent.push(event.eventId);
+    queue.push(event);
+  });
+  setHandler(disableSignal, () => {
+    disabled = true;
+  });
+
+  for (;;) {
+    await condition(() => queue.length > 0 || disabled || workflowInfo().continueAsNewSuggested);
+    for (let event = queue.shift(); event; event = queue.shift()) {
+      await startEnrollment(input.workflowId, event);
+    }
+    if (disabled) return;
+    if (workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof automationWorkflow>({
+        workflowId: input.workflowId,
+        recentEventIds: recent.slice(-REMEMBERED_EVENT_IDS),
+      });
+    }
+  }
+}
+
+async function startEnrollment(workflowId: string, event: StageEnteredEvent): Promise<void> {
+  const enrollmentId = enrollmentWorkflowId(workflowId, event.recordId, event.eventId);
+  try {
+    await startChild(enrollmentWorkflow, {
+      workflowId: enrollmentId,
+      parentClosePolicy: 'ABANDON',
+      // The same event never enrolls twice, even after an earlier enrollment for it has finished.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [{ enrollmentId, workflowId, recordId: event.recordId, eventId: event.eventId, depth: event.depth }],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+}

@@ -1,0 +1,2 @@
+export { automationWorkflow } from './automation';
+export { enrollmentWorkflow } from './enrollment';

@@ -1,0 +1,8 @@
+import { defineSignal } from '@temporalio/workflow';
+import type { StageEnteredEvent } from '../src/domain/events';
+
+/** A record entered the stage that the workflow's trigger names. Sent by the relay with signalWithStart. */
+export const stageEnteredSignal = defineSignal<[StageEnteredEvent]>('stageEntered');
+
+/** The workflow was turned off: the automation workflow stops taking events and completes. */
+export const disableSignal = defineSignal('disable');
