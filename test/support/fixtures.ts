@@ -1,0 +1,72 @@
+import type { TestStack } from './stack';
+import { eventually, unique } from './stack';
+
+/** A deal pipeline with stages `new`, `qualified`, `won` (closed). */
+export async function createDealPipeline(stack: TestStack): Promise<string> {
+  const id = unique('deals');
+  const res = await stack.http.post('/api/pipelines').send({
+    id,
+    objectType: 'deal',
+    label: 'Deals',
+    stages: [
+      { id: 'new', label: 'New' },
+      { id: 'qualified', label: 'Qualified' },
+      { id: 'won', label: 'Won', state: 'closed' },
+    ],
+  });
+  expect(res.status).toBe(201);
+  return id;
+}
+
+/** Creates a workflow (201 expected) and returns its id. */
+export async function createWorkflow(stack: TestStack, body: Record<string, unknown>): Promise<string> {
+  const res = await stack.http.post('/api/workflows').send({ id: unique('wf'), ...body });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+export async function enableWorkflow(stack: TestStack, id: string): Promise<void> {
+  const res = await stack.http.post(`/api/workflows/${id}/enable`);
+  expect(res.status).toBe(200);
+}
+
+export async function createRecord(stack: TestStack, body: Record<string, unknown>): Promise<string> {
+  const res = await stack.http.post('/api/records').send({ id: unique('rec'), ...body });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+export async function moveRecord(stack: TestStack, id: string, stageId: string): Promise<void> {
+  const res = await stack.http.patch(`/api/records/${id}`).send({ stageId });
+  expect(res.status).toBe(200);
+}
+
+export interface TimelineLine {
+  kind: string;
+  workflowId?: string;
+  actionId?: string;
+  detail: string;
+}
+
+export async function timeline(stack: TestStack, recordId: string): Promise<TimelineLine[]> {
+  const res = await stack.http.get(`/api/records/${recordId}/timeline`);
+  expect(res.status).toBe(200);
+  return res.body.items as TimelineLine[];
+}
+
+/** Waits until the record's timeline has a line of `kind` (optionally for one workflow) and returns the timeline. */
+export async function waitForTimeline(
+  stack: TestStack,
+  recordId: string,
+  kind: string,
+  workflowId?: string,
+): Promise<TimelineLine[]> {
+  return eventually(
+    async () => {
+      const lines = await timeline(stack, recordId);
+      return lines.some((line) => line.kind === kind && (!workflowId || line.workflowId === workflowId)) ? lines : undefined;
+    },
+    30_000,
+    `a "${kind}" line in the timeline of ${recordId}`,
+  );
+}

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { Client as TemporalClient } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
+import supertest from 'supertest';
+import type { createActivities } from '../../activities';
+import { ensureAdminToken } from '../../src/admin-token';
+import { createPool, type Pool } from '../../src/db/pool';
+import { createLogger, type Logger } from '../../src/log';
+import { createMailer, type Mailer } from '../../src/mail/mailer';
+import { type SmtpSink, startSmtpSink } from '../../src/mail/sink';
+import { type ApiRuntime, startApiRuntime, startWorkerRuntime, type WorkerRuntime } from '../../src/runtime';
+import { connectTemporal } from '../../src/temporal/client';
+import { ADMIN_TOKEN, readTestEnv, TEMPLATE_DATABASE, TestEnv } from './env';
+
+/** A unique suffix so that ids never collide across tests and runs. */
+export const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** Creates a fresh, migrated database for one test file (a copy of the template made in global setup). */
+export async function createTestDatabase(): Promise<string> {
+  const adminUrl = readTestEnv(TestEnv.adminUrl);
+  const name = `test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = new PgClient({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  return adminUrl.replace(/\/[^/]+$/, `/${name}`);
+}
+
+export interface TestStack {
+  pool: Pool;
+  sink: SmtpSink;
+  mailer: Mailer;
+  temporal: TemporalClient;
+  taskQueue: string;
+  log: Logger;
+  api: ApiRuntime;
+  worker?: WorkerRuntime;
+  /** supertest bound to the running API, with the admin token on every request. */
+  http: ReturnType<typeof authorizedAgent>;
+  startWorker(wrapActivities?: (activities: ReturnType<typeof createActivities>) => object): Promise<WorkerRuntime>;
+  stop(): Promise<void>;
+}
+
+function authorizedAgent(url: string, token: string) {
+  const agent = supertest(url);
+  const auth = <T extends { set(name: string, value: string): T }>(request: T) =>
+    request.set('Authorization', `Bearer ${token}`);
+  return {
+    get: (path: string) => auth(agent.get(path)),
+    post: (path: string) => auth(agent.post(path)),
+    patch: (path: string) => auth(agent.patch(path)),
+    put: (path: string) => auth(agent.put(path)),
+    delete: (path: string) => auth(agent.delete(path)),
+  };
+}
+
+/**
+ * The whole stack in this process, on real parts: a fresh PostgreSQL database, the suite's Temporal dev server,
+ * a real SMTP sink, the worker (own task queue) and the HTTP API with its relay.
+ */
+export async function startTestStack(options: { worker?: boolean; temporalAddress?: string } = {}): Promise<TestStack> {
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const pool = createPool(await createTestDatabase(), (error) => log.warn({ err: error }, 'idle connection failed'));
+  await ensureAdminToken(pool, { dataDir: `/tmp/pipewright-test-token-${process.pid}`, fromEnv: ADMIN_TOKEN });
+  const sink = await startSmtpSink({ port: 0 });
+  const mailer = createMailer(sink.url);
+  const address = options.temporalAddress ?? readTestEnv(TestEnv.temporalAddress);
+  const temporal = await connectTemporal({ address, namespace: 'default' });
+  const taskQueue = unique('test');
+  const api = await startApiRuntime({ port: 0, pool, temporal, taskQueue, log, relayPollMs: 200 });
+
+  const stack: TestStack = {
+    pool,
+    sink,
+    mailer,
+    temporal,
+    taskQueue,
+    log,
+    api,
+    http: authorizedAgent(api.url, ADMIN_TOKEN),
+    async startWorker(wrapActivities) {
+      stack.worker = await startWorkerRuntime({
+        address,
+        namespace: 'default',
+        taskQueue,
+        pool,
+        mailer,
+        mailFrom: 'Pipewright Test <automations@test.local>',
+        log,
+        workflowBundle: { codePath: readTestEnv(TestEnv.workflowBundle) },
+        wrapActivities,
+      });
+      return stack.worker;
+    },
+    async stop() {
+      await api.stop();
+      await stack.worker?.stop();
+      await temporal.connection.close();
+      mailer.close();
+      await sink.stop();
+      await pool.end();
+    },
+  };
+  if (options.worker !== false) await stack.startWorker();
+  return stack;
+}
+
+/** Polls `probe` until it returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
