@@ -1,15 +1,9 @@
 import { Router } from 'express';
+import { withDeadline } from '../temporal/client';
 import type { ApiDeps } from './deps';
 
 const READY_TIMEOUT_MS = 2000;
 
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** `/healthz`: the process is up. `/readyz`: PostgreSQL and Temporal answer. Neither needs a token. */
 export function createHealthRouter({ pool, temporal }: ApiDeps): Router {
@@ -21,8 +15,8 @@ export function createHealthRouter({ pool, temporal }: ApiDeps): Router {
 
   router.get('/readyz', async (_req, res) => {
     const checks = await Promise.allSettled([
-      withTimeout(pool.query('SELECT 1'), 'PostgreSQL'),
-      withTimeout(temporal.workflowService.getSystemInfo({}), 'Temporal'),
+      pool.query('SELECT 1'),
+      withDeadline(temporal, READY_TIMEOUT_MS, () => temporal.workflowService.getSystemInfo({})),
     ]);
     const [postgres, temporalCheck] = checks.map((check) =>
       check.status === 'fulfilled' ? 'ok' : `unavailable: ${String(check.reason)}`,

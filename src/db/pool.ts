@@ -7,7 +7,7 @@ export type { Pool, PoolClient };
  * (PostgreSQL restarted) is dropped and reported through `onIdleError`; the next query opens a new one.
  */
 export function createPool(connectionString: string, onIdleError: (error: Error) => void, max = 10): Pool {
-  const pool = new Pool({ connectionString, max });
+  const pool = new Pool({ connectionString, max, connectionTimeoutMillis: 5_000 });
   pool.on('error', onIdleError);
   return pool;
 }

@@ -3,6 +3,9 @@ import { automationWorkflowId } from '../domain';
 import type { Logger } from '../log';
 import { automationWorkflow } from '../../workflows/automation';
 import { disableSignal } from '../../workflows/signals';
+import { withDeadline } from './client';
+
+const CALL_TIMEOUT_MS = 3_000;
 
 /**
  * Starts the automation workflow of a workflow that was just turned on. The switch itself is the database row;
@@ -13,12 +16,14 @@ export async function startAutomation(
   workflowId: string,
 ): Promise<void> {
   try {
-    await deps.temporal.workflow.start(automationWorkflow, {
-      workflowId: automationWorkflowId(workflowId),
-      taskQueue: deps.taskQueue,
-      args: [{ workflowId }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
+    await withDeadline(deps.temporal, CALL_TIMEOUT_MS, () =>
+      deps.temporal.workflow.start(automationWorkflow, {
+        workflowId: automationWorkflowId(workflowId),
+        taskQueue: deps.taskQueue,
+        args: [{ workflowId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    );
   } catch (error) {
     deps.log.warn({ err: error, workflowId }, 'could not start the automation workflow now; the relay will start it');
   }
@@ -30,7 +35,9 @@ export async function startAutomation(
  */
 export async function stopAutomation(deps: { temporal: Client; log: Logger }, workflowId: string): Promise<void> {
   try {
-    await deps.temporal.workflow.getHandle(automationWorkflowId(workflowId)).signal(disableSignal);
+    await withDeadline(deps.temporal, CALL_TIMEOUT_MS, () =>
+      deps.temporal.workflow.getHandle(automationWorkflowId(workflowId)).signal(disableSignal),
+    );
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return;
     deps.log.warn({ err: error, workflowId }, 'could not signal the automation workflow to stop');

@@ -13,3 +13,11 @@ export async function connectTemporal(options: { address: string; namespace: str
 export function lazyTemporalClient(options: { address: string; namespace: string }): Client {
   return new Client({ connection: Connection.lazy({ address: options.address }), namespace: options.namespace });
 }
+
+/**
+ * Runs a Temporal call with a deadline, so that an unreachable server fails the call instead of holding the
+ * caller (an HTTP request, a relay batch) until it comes back.
+ */
+export function withDeadline<T>(client: Client, timeoutMs: number, call: () => Promise<T>): Promise<T> {
+  return client.connection.withDeadline(Date.now() + timeoutMs, call);
+}

@@ -4,6 +4,7 @@ import { automationWorkflowId, type StageEnteredEvent, TimelineKinds } from '../
 import { lockPendingEvents, markDelivered, OUTBOX_CHANNEL, recordDeliveryFailure } from '../db/outbox';
 import { inTransaction } from '../db/pool';
 import { appendTimeline } from '../db/timeline';
+import { withDeadline } from './client';
 import { listStageWorkflows } from '../db/workflows';
 import type { Logger } from '../log';
 import { automationWorkflow } from '../../workflows/automation';
@@ -27,6 +28,7 @@ export interface Relay {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+const SIGNAL_TIMEOUT_MS = 5_000;
 
 /**
  * Moves outbox rows to Temporal. For each stage-entry event it signals (signalWithStart) the automation workflow
@@ -87,13 +89,16 @@ export function createRelay(deps: RelayDeps): Relay {
         });
         continue;
       }
-      await deps.temporal.workflow.signalWithStart(automationWorkflow, {
-        workflowId: automationWorkflowId(workflow.id),
-        taskQueue: deps.taskQueue,
-        args: [{ workflowId: workflow.id }],
-        signal: stageEnteredSignal,
-        signalArgs: [event],
-      });
+      // A deadline, so that an unreachable Temporal fails the attempt instead of holding the batch.
+      await withDeadline(deps.temporal, SIGNAL_TIMEOUT_MS, () =>
+        deps.temporal.workflow.signalWithStart(automationWorkflow, {
+          workflowId: automationWorkflowId(workflow.id),
+          taskQueue: deps.taskQueue,
+          args: [{ workflowId: workflow.id }],
+          signal: stageEnteredSignal,
+          signalArgs: [event],
+        }),
+      );
     }
   }
 
@@ -146,9 +151,11 @@ export function createRelay(deps: RelayDeps): Relay {
       running = false;
       wake?.();
       await loop;
-      if (listener) {
-        await listener.query(`UNLISTEN ${OUTBOX_CHANNEL}`).catch(() => undefined);
-        listener.release();
+      const connection = listener;
+      listener = undefined;
+      if (connection) {
+        await connection.query(`UNLISTEN ${OUTBOX_CHANNEL}`).catch(() => undefined);
+        connection.release();
       }
     },
   };

@@ -1,0 +1,72 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
+import { readTestEnv, TestEnv } from '../support/env';
+import { createDealPipeline, createRecord, createWorkflow, enableWorkflow, waitForTimeline } from '../support/fixtures';
+import { freePort } from '../support/ports';
+import { eventually, startTestStack, type TestStack } from '../support/stack';
+import { lazyTemporalClient } from '../../src/temporal/client';
+import { startApiRuntime } from '../../src/runtime';
+
+describe('events accepted while Temporal is unreachable', () => {
+  let server: DevServer;
+  let stack: TestStack;
+  let port: number;
+  let dbFile: string;
+
+  const startServer = () => startDevServer({ cliPath: readTestEnv(TestEnv.cliPath), port, dbFile });
+
+  beforeAll(async () => {
+    port = await freePort();
+    dbFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'pipewright-outage-')), 'temporal.db');
+    server = await startServer();
+    stack = await startTestStack({ temporalAddress: server.address });
+  });
+  afterAll(async () => {
+    await stack.stop();
+    await server.stop();
+  });
+
+  it('are stored, acknowledged, and delivered once Temporal is back', async () => {
+    const pipelineId = await createDealPipeline(stack);
+    const workflowId = await createWorkflow(stack, {
+      pipelineId,
+      name: 'Outage',
+      trigger: { type: 'stage_entered', stageId: 'qualified' },
+      actions: [{ id: 'task', type: 'create_task', config: { title: 'Delivered late' } }],
+    });
+    await enableWorkflow(stack, workflowId);
+
+    await stack.worker!.stop();
+    await server.kill();
+
+    // The API of a process that starts while Temporal is down still takes events.
+    const offlineApi = await startApiRuntime({
+      port: 0,
+      pool: stack.pool,
+      temporal: lazyTemporalClient({ address: server.address, namespace: 'default' }),
+      taskQueue: stack.taskQueue,
+      log: stack.log,
+      relayPollMs: 200,
+    });
+    await stack.api.relay.stop();
+    const recordId = await createRecord(stack, { pipelineId, stageId: 'qualified' });
+    const pending = await eventually(async () => {
+      const { rows } = await stack.pool.query('SELECT attempts, delivered_at, last_error FROM outbox WHERE record_id = $1', [recordId]);
+      return rows[0]?.attempts > 0 ? rows[0] : undefined;
+    }, 20_000, 'a failed delivery attempt');
+    expect(pending.delivered_at).toBeNull();
+    expect(pending.last_error).toBeTruthy();
+
+    server = await startServer();
+    await stack.startWorker();
+    await waitForTimeline(stack, recordId, 'enrollment_completed', workflowId);
+    await offlineApi.stop();
+
+    const { rows } = await stack.pool.query('SELECT title FROM tasks WHERE record_id = $1', [recordId]);
+    expect(rows).toEqual([{ title: 'Delivered late' }]);
+    const outbox = await stack.pool.query('SELECT delivered_at FROM outbox WHERE record_id = $1', [recordId]);
+    expect(outbox.rows[0].delivered_at).not.toBeNull();
+  });
+});
