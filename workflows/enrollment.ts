@@ -8,6 +8,7 @@ import {
   isEffectAction,
   nextActionAfter,
   type RetryGroup,
+  type WalkPosition,
 } from '../src/domain/actions';
 import { parseDuration } from '../src/domain/duration';
 import { TimelineKinds } from '../src/domain/events';
@@ -50,8 +51,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   const progress = (change: Omit<ProgressInput, 'enrollmentId' | 'workflowId' | 'recordId'>) =>
     bookkeeping.recordProgress({ ...change, enrollmentId: input.enrollmentId, workflowId: input.workflowId, recordId: input.recordId });
 
-  let previousId: string | undefined;
-  let fallbackIndex = 0;
+  let position: WalkPosition | undefined;
   for (;;) {
     const definition = await bookkeeping.loadDefinition({ workflowId: input.workflowId });
     if (!definition) {
@@ -61,11 +61,10 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       });
       return { status: 'completed' };
     }
-    const next = nextActionAfter(definition.actions, previousId, fallbackIndex);
+    const next = nextActionAfter(definition.actions, position);
     if (!next) break;
     await runStep(input, next.action, definition, progress);
-    previousId = next.action.id;
-    fallbackIndex = next.index + 1;
+    position = next.position;
   }
   await progress({
     status: 'completed',

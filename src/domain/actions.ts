@@ -109,17 +109,32 @@ export interface ActionOutcome {
   detail: string;
 }
 
+/** Where an enrollment is in its walk: the last action it ran and the ids that followed it at that moment. */
+export interface WalkPosition {
+  actionId: string;
+  followingIds: string[];
+}
+
 /**
- * The action to run after `previousId` in the current definition, so that edits reach enrollments in flight.
- * When `previousId` is no longer in the list, the walk resumes at `fallbackIndex` (the position after it).
+ * The action to run next in the current definition, so that edits reach enrollments in flight: normally the one
+ * after the last action run. If that action has since been deleted, the walk goes on with the first action that
+ * followed it and still exists; when none does (it was deleted with everything after it), the walk ends.
  */
 export function nextActionAfter(
   actions: readonly Action[],
-  previousId: string | undefined,
-  fallbackIndex: number,
-): { action: Action; index: number } | undefined {
-  const found = previousId === undefined ? -1 : actions.findIndex((action) => action.id === previousId);
-  const index = found >= 0 ? found + 1 : previousId === undefined ? 0 : fallbackIndex;
-  const action = actions[index];
-  return action && { action, index };
+  position: WalkPosition | undefined,
+): { action: Action; position: WalkPosition } | undefined {
+  let index = 0;
+  if (position) {
+    const found = actions.findIndex((action) => action.id === position.actionId);
+    if (found >= 0) index = found + 1;
+    else {
+      const survivor = position.followingIds.find((id) => actions.some((action) => action.id === id));
+      index = survivor === undefined ? -1 : actions.findIndex((action) => action.id === survivor);
+    }
+  }
+  const action = index >= 0 ? actions[index] : undefined;
+  return (
+    action && { action, position: { actionId: action.id, followingIds: actions.slice(index + 1).map((next) => next.id) } }
+  );
 }

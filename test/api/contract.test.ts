@@ -1,0 +1,141 @@
+import { upsertToken } from '../../src/db/tokens';
+import { createDealPipeline, createRecord } from '../support/fixtures';
+import { startTestStack, type TestStack, unique } from '../support/stack';
+import supertest from 'supertest';
+
+describe('HTTP contract: auth, validation and errors', () => {
+  let stack: TestStack;
+  let pipelineId: string;
+  const viewerToken = 'viewer-token-0123456789';
+  const integrationToken = 'integration-token-0123456789';
+
+  beforeAll(async () => {
+    stack = await startTestStack({ worker: false });
+    pipelineId = await createDealPipeline(stack);
+    await upsertToken(stack.pool, { id: 'viewer', name: 'viewer', role: 'viewer', secret: viewerToken });
+    await upsertToken(stack.pool, { id: 'integration', name: 'crm-sync', role: 'integration', secret: integrationToken });
+  });
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  const anonymous = () => supertest(stack.api.url);
+  const as = (token: string) => ({
+    get: (path: string) => anonymous().get(path).set('Authorization', `Bearer ${token}`),
+    post: (path: string) => anonymous().post(path).set('Authorization', `Bearer ${token}`),
+  });
+
+  it('serves health and readiness without a token', async () => {
+    expect((await anonymous().get('/healthz')).status).toBe(200);
+    const ready = await anonymous().get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ postgres: 'ok', temporal: 'ok' });
+  });
+
+  it('answers 401 without a token or with an unknown one, as problem+json', async () => {
+    const missing = await anonymous().get('/api/pipelines');
+    expect(missing.status).toBe(401);
+    expect(missing.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(missing.body).toMatchObject({ status: 401, title: 'Unauthorized' });
+    expect((await as('nope-not-a-token').get('/api/pipelines')).status).toBe(401);
+  });
+
+  it('answers 403 when the role is too low, and lets each role do its part', async () => {
+    const pipeline = { objectType: 'deal', label: 'X', stages: [{ label: 'A' }] };
+    expect((await as(viewerToken).post('/api/pipelines').send(pipeline)).status).toBe(403);
+    expect((await as(viewerToken).get('/api/pipelines')).status).toBe(200);
+    expect((await as(integrationToken).post('/api/pipelines').send(pipeline)).status).toBe(403);
+    expect((await as(integrationToken).get('/api/workflows')).status).toBe(403);
+    const record = await as(integrationToken).post('/api/records').send({ pipelineId, stageId: 'new' });
+    expect(record.status).toBe(201);
+    expect((await as(integrationToken).get(`/api/records/${record.body.id}`)).status).toBe(200);
+    expect((await as(viewerToken).post('/api/records').send({ pipelineId, stageId: 'new' })).status).toBe(403);
+  });
+
+  it('rejects malformed JSON with 400 and bodies over 1 MiB with 413', async () => {
+    const malformed = await stack.http.post('/api/pipelines').set('Content-Type', 'application/json').send('{"label": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.title).toBe('Malformed JSON');
+    const huge = await stack.http
+      .post('/api/records')
+      .send({ pipelineId, stageId: 'new', properties: { blob: 'x'.repeat(1_100_000) } });
+    expect(huge.status).toBe(413);
+  });
+
+  it('names each invalid field with a path and a reason', async () => {
+    const res = await stack.http.post('/api/pipelines').send({ objectType: 'boat', label: '', stages: [] });
+    expect(res.status).toBe(400);
+    const paths = res.body.errors.map((error: { path: string }) => error.path);
+    expect(paths).toEqual(expect.arrayContaining(['body.objectType', 'body.label', 'body.stages']));
+
+    const workflow = await stack.http.post('/api/workflows').send({
+      pipelineId,
+      name: 'Bad action',
+      trigger: { type: 'stage_entered', stageId: 'new' },
+      actions: [{ type: 'create_task', config: { title: '', dueIn: 'soon' } }],
+    });
+    expect(workflow.status).toBe(400);
+    expect(workflow.body.errors.map((error: { path: string }) => error.path)).toEqual(
+      expect.arrayContaining(['body.actions[0].config.title', 'body.actions[0].config.dueIn']),
+    );
+  });
+
+  it('answers 422 for a well-formed request that breaks a rule, naming the field or action', async () => {
+    const record = await stack.http.post('/api/records').send({ pipelineId, stageId: 'nowhere' });
+    expect(record.status).toBe(422);
+    expect(record.body.errors[0].path).toBe('body.stageId');
+
+    const workflow = await stack.http.post('/api/workflows').send({
+      pipelineId,
+      name: 'Moves to a missing stage',
+      trigger: { type: 'stage_entered', stageId: 'new' },
+      actions: [{ id: 'jump', type: 'set_stage', config: { stageId: 'nowhere' } }],
+    });
+    expect(workflow.status).toBe(422);
+    expect(workflow.body.detail).toContain('jump');
+    expect(workflow.body.errors[0]).toEqual({
+      path: 'actions[0].config.stageId',
+      message: expect.stringContaining('action jump'),
+    });
+  });
+
+  it('answers 404 for unknown ids and routes, and 409 for a taken id', async () => {
+    expect((await stack.http.get('/api/records/missing-record')).status).toBe(404);
+    expect((await stack.http.get('/api/workflows/missing-workflow')).status).toBe(404);
+    expect((await stack.http.get('/api/pipelines/bad%2Fid')).status).toBe(404);
+    expect((await stack.http.get('/api/nothing-here')).status).toBe(404);
+    const id = await createRecord(stack, { pipelineId, stageId: 'new' });
+    expect((await stack.http.post('/api/records').send({ id, pipelineId, stageId: 'new' })).status).toBe(409);
+  });
+
+  it('checks If-Match against the record version', async () => {
+    const id = await createRecord(stack, { pipelineId, stageId: 'new', properties: { a: 1, b: 2 } });
+    const stale = await stack.http.patch(`/api/records/${id}`).set('If-Match', '7').send({ properties: { a: 3 } });
+    expect(stale.status).toBe(409);
+    const fresh = await stack.http.patch(`/api/records/${id}`).set('If-Match', '1').send({ properties: { a: 3, b: null } });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body).toMatchObject({ version: 2, properties: { a: 3 } });
+    const unchanged = await stack.http.get(`/api/records/${id}`);
+    expect(unchanged.body.version).toBe(2);
+  });
+
+  it('records a stage entry only when the stage changes', async () => {
+    const id = await createRecord(stack, { pipelineId, stageId: 'new' });
+    await stack.http.patch(`/api/records/${id}`).send({ properties: { note: 'no move' } });
+    await stack.http.patch(`/api/records/${id}`).send({ stageId: 'new' });
+    await stack.http.patch(`/api/records/${id}`).send({ stageId: 'won' });
+    const { rows } = await stack.pool.query('SELECT payload FROM outbox WHERE record_id = $1 ORDER BY id', [id]);
+    expect(rows.map((row) => row.payload.stageId)).toEqual(['new', 'won']);
+  });
+
+  it('keeps a client-supplied id and makes one when it is absent', async () => {
+    const own = unique('pl');
+    const created = await stack.http
+      .post('/api/pipelines')
+      .send({ id: own, objectType: 'custom:projects', label: 'P', stages: [{ label: 'Open' }, { id: 'done', label: 'Done', state: 'closed' }] });
+    expect(created.status).toBe(201);
+    expect(created.body.id).toBe(own);
+    expect(created.body.stages[0]).toEqual({ id: expect.stringMatching(/^st_/), label: 'Open', state: 'open' });
+    expect((await stack.http.get(`/api/pipelines/${own}`)).body).toEqual(created.body);
+  });
+});
