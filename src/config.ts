@@ -65,9 +65,9 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses the environment. Throws a ConfigError naming each bad variable and why. */
+/** Parses the environment; a variable set to the empty string counts as unset. Throws a ConfigError naming each bad variable and why. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -50,7 +50,10 @@ export async function startEmbeddedPostgres(options: {
   const dataDir = path.join(options.dir, 'data');
   await mkdir(options.dir, { recursive: true });
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) await chmod(options.dir, 0o777);
+  if (asRoot) {
+    await assertTraversableByOthers(path.dirname(path.resolve(options.dir)));
+    await chmod(options.dir, 0o777);
+  }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -81,6 +84,22 @@ export async function startEmbeddedPostgres(options: {
       await server.stop();
     },
   };
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root it runs as the `postgres` user, which must be able to reach the
+ * data directory. Fails with what to do instead of initdb's bare "Permission denied".
+ */
+async function assertTraversableByOthers(dir: string): Promise<void> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    if (((await stat(current)).mode & 0o001) === 0) {
+      throw new Error(
+        `Embedded PostgreSQL runs as the "postgres" user when started as root, and that user cannot enter ${current}. ` +
+          `Set DATA_DIR to a path whose parent folders others may enter (e.g. /var/lib/pipewright), or run \`chmod o+x ${current}\`.`,
+      );
+    }
+    if (current === path.dirname(current)) return;
+  }
 }
 
 /** Asks the postmaster for an immediate shutdown; synchronous, so it works inside an `exit` handler. */

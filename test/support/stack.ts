@@ -113,12 +113,11 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
+    const value = await probe().catch((error: unknown) => {
       lastError = error;
-    }
+      return undefined;
+    });
+    if (value !== undefined) return value;
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
     }

@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import supertest from 'supertest';
+import { readTestEnv, TestEnv } from '../support/env';
+import { freePort } from '../support/ports';
+import { eventually } from '../support/stack';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+}
+
+/** Runs the README's `npm start` in its own process group, as a terminal would. */
+async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const fail = (why: string) => reject(new Error(`${why}\n--- output ---\n${output}`));
+    const timer = setTimeout(() => fail('npm start was not running after 150 s'), 150_000);
+    child.once('exit', (code) => fail(`npm start exited with ${code}`));
+    const watch = () => {
+      if (!output.includes('Pipewright is running.')) return;
+      clearTimeout(timer);
+      child.stdout?.off('data', watch);
+      resolve();
+    };
+    child.stdout?.on('data', watch);
+  });
+  return { child, output: () => output };
+}
+
+/**
+ * Ctrl-C: SIGINT to the whole process group, then waits until every port the stack used is closed again and
+ * checks that the app reported a clean shutdown.
+ */
+async function pressCtrlC(started: Started, ports: number[]): Promise<void> {
+  process.kill(-started.child.pid!, 'SIGINT');
+  await eventually(async () => ((await Promise.all(ports.map(portOpen))).some(Boolean) ? undefined : true), 30_000, 'every port to close');
+  expect(started.output()).toContain('"msg":"shutting down"');
+  expect(started.output()).not.toMatch(/could not stop cleanly|shutdown failed/);
+}
+
+async function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('npm start on the embedded defaults', () => {
+  it('starts everything, stops cleanly on Ctrl-C, and keeps data and in-flight timers across a restart', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pipewright-start-'));
+    await chmod(dataDir, 0o755); // PostgreSQL runs as its own user when we are root
+    const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort(), smtp: await freePort() };
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: String(ports.api),
+      TEMPORAL_DEV_PORT: String(ports.temporal),
+      TEMPORAL_UI_PORT: String(ports.ui),
+      EMBEDDED_PG_PORT: String(ports.pg),
+      SMTP_SINK_PORT: String(ports.smtp),
+      TEMPORAL_CLI_PATH: readTestEnv(TestEnv.cliPath),
+      ADMIN_TOKEN: '',
+    };
+    const first = await npmStart(env);
+    const token = (await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim();
+    expect(first.output()).toContain(token);
+    expect(first.output()).toContain(`http://127.0.0.1:${ports.ui}`);
+    const api = () => supertest(`http://127.0.0.1:${ports.api}`);
+    const auth = { Authorization: `Bearer ${token}` };
+    expect((await api().get('/readyz')).status).toBe(200);
+
+    await api().post('/api/pipelines').set(auth).send({ id: 'p', objectType: 'deal', label: 'P', stages: [{ id: 's', label: 'S' }] }).expect(201);
+    await api()
+      .post('/api/workflows')
+      .set(auth)
+      .send({
+        id: 'w',
+        pipelineId: 'p',
+        name: 'Later',
+        trigger: { type: 'stage_entered', stageId: 's' },
+        actions: [
+          { id: 'wait', type: 'delay', config: { for: '6s' } },
+          { id: 'task', type: 'create_task', config: { title: 'After the restart' } },
+        ],
+      })
+      .expect(201);
+    await api().post('/api/workflows/w/enable').set(auth).expect(200);
+    await api().post('/api/records').set(auth).send({ id: 'r', pipelineId: 'p', stageId: 's' }).expect(201);
+    await eventually(async () => {
+      const res = await api().get('/api/records/r/timeline').set(auth);
+      return res.body.items.some((line: { kind: string }) => line.kind === 'delay_started') ? true : undefined;
+    });
+
+    await pressCtrlC(first, Object.values(ports));
+
+    const second = await npmStart(env);
+    try {
+      const tasks = await eventually(async () => {
+        const res = await api().get('/api/tasks?recordId=r').set(auth);
+        return res.body.items?.length > 0 ? res.body.items : undefined;
+      }, 60_000, 'the task after the delay');
+      expect(tasks).toEqual([expect.objectContaining({ title: 'After the restart', workflowId: 'w' })]);
+    } finally {
+      await pressCtrlC(second, Object.values(ports));
+    }
+  }, 300_000);
+});
