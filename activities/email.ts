@@ -67,7 +67,14 @@ export function createEmailActivities({ pool, mailer, mailFrom, newId }: Activit
       const subject = renderTemplate(input.config.subject, record);
       const body = renderTemplate(input.config.body, record);
       for (const to of recipients) {
-        await sendOnce({ key: `${input.key}:${to.toLowerCase()}`, input, kind: EmailKinds.internal, to, subject, body });
+        await sendOnce({
+          key: `${input.key}:${to.toLowerCase()}`,
+          input,
+          kind: EmailKinds.internal,
+          to,
+          subject,
+          body,
+        });
       }
       const sentTo = recipients.size > 0 ? `sent notification "${subject}" to ${[...recipients].join(', ')}` : '';
       const detail = [sentTo, ...notes.map((note) => `skipped owner: ${note}`)].filter(Boolean).join('; ');

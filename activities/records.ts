@@ -19,7 +19,8 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
           stageId: record.stageId,
           properties: mergeProperties(record.properties, { [property]: value }),
         });
-        const detail = value === null ? `cleared property "${property}"` : `set property "${property}" to ${JSON.stringify(value)}`;
+        const detail =
+          value === null ? `cleared property "${property}"` : `set property "${property}" to ${JSON.stringify(value)}`;
         await appendTimeline(db, actionCompletedLine(input, detail));
         return { detail };
       });

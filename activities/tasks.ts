@@ -1,7 +1,13 @@
 import { runOnce } from '../src/db/action-runs';
 import { insertTask } from '../src/db/tasks';
 import { appendTimeline } from '../src/db/timeline';
-import { type ActionOutcome, type ActionRunInput, type CreateTaskConfig, parseDuration, renderTemplate } from '../src/domain';
+import {
+  type ActionOutcome,
+  type ActionRunInput,
+  type CreateTaskConfig,
+  parseDuration,
+  renderTemplate,
+} from '../src/domain';
 import { actionCompletedLine } from './audit';
 import { type ActivityDeps, requireRecord } from './deps';
 
@@ -34,4 +40,3 @@ export function createTaskActivities({ pool, clock, newId }: ActivityDeps) {
     },
   };
 }
-

@@ -45,10 +45,15 @@ async function main(config: Config): Promise<void> {
       smtpUrl = sink.url;
     }
     const mailer = createMailer(smtpUrl);
-    stops.add('mailer', async () => mailer.close());
+    stops.add('mailer', () => mailer.close());
 
     const common = { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, pool, log };
-    const worker = await startWorkerRuntime({ ...common, address: temporalAddress, mailer, mailFrom: config.smtp.from });
+    const worker = await startWorkerRuntime({
+      ...common,
+      address: temporalAddress,
+      mailer,
+      mailFrom: config.smtp.from,
+    });
     stops.add('worker', () => worker.stop());
 
     const temporal = lazyTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace });
@@ -66,8 +71,13 @@ async function main(config: Config): Promise<void> {
 }
 
 async function startPostgres(config: Config, stops: StopList, say: (line: string) => void): Promise<string> {
-  say(`Starting embedded PostgreSQL on port ${config.embeddedPgPort} (data in ${path.join(config.dataDir, 'postgres')})`);
-  const database = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: config.embeddedPgPort });
+  say(
+    `Starting embedded PostgreSQL on port ${config.embeddedPgPort} (data in ${path.join(config.dataDir, 'postgres')})`,
+  );
+  const database = await startEmbeddedPostgres({
+    dir: path.join(config.dataDir, 'postgres'),
+    port: config.embeddedPgPort,
+  });
   stops.add('embedded postgres', () => database.stop());
   return database.url;
 }

@@ -27,11 +27,11 @@ export function onShutdownSignal(log: Logger, stop: () => Promise<void>): void {
 
 /** Collects stop functions and runs them in reverse order, continuing past failures. */
 export class StopList {
-  private readonly steps: { name: string; stop: () => Promise<unknown> }[] = [];
+  private readonly steps: { name: string; stop: () => unknown }[] = [];
 
   constructor(private readonly log: Logger) {}
 
-  add(name: string, stop: () => Promise<unknown>): void {
+  add(name: string, stop: () => unknown): void {
     this.steps.push({ name, stop });
   }
 

@@ -11,10 +11,12 @@ async function main(config: Config): Promise<void> {
   requireExternal(config, ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL']);
   const log = createLogger(config.logLevel, 'pipewright-worker');
   const stops = new StopList(log);
-  const pool = createPool(config.databaseUrl!, (error) => log.warn({ err: error }, 'an idle database connection failed'));
+  const pool = createPool(config.databaseUrl!, (error) =>
+    log.warn({ err: error }, 'an idle database connection failed'),
+  );
   stops.add('postgres pool', () => pool.end());
   const mailer = createMailer(config.smtp.url!);
-  stops.add('mailer', async () => mailer.close());
+  stops.add('mailer', () => mailer.close());
   const worker = await startWorkerRuntime({
     address: config.temporal.address!,
     namespace: config.temporal.namespace,
@@ -33,4 +35,3 @@ async function main(config: Config): Promise<void> {
 if (require.main === module) {
   runMain(main);
 }
-

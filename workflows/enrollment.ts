@@ -2,6 +2,7 @@ import { ActivityFailure, proxyActivities, proxyLocalActivities, sleep } from '@
 import type { Activities, DefinitionSnapshot, EnrollmentInput, ProgressInput } from '../activities';
 import {
   type Action,
+  type ActionActivityName,
   ActionRegistry,
   type ActionOutcome,
   type ActionRunInput,
@@ -25,15 +26,27 @@ const { beginEnrollment } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+type ActionActivity = (input: ActionRunInput) => Promise<ActionOutcome>;
+
 /** Retry-policy groups, one proxy each; the action registry says which group an action uses. */
 const effects: Record<RetryGroup, Activities> = {
   quickDb: proxyActivities<Activities>({
     startToCloseTimeout: '30s',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   }),
   smtp: proxyActivities<Activities>({
     startToCloseTimeout: '1m',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '5m',
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   }),
 };
 
@@ -49,7 +62,12 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   if (!begin.enrolled) return { status: 'not_enrolled', reason: begin.reason ?? 'not enrolled' };
 
   const progress = (change: Omit<ProgressInput, 'enrollmentId' | 'workflowId' | 'recordId'>) =>
-    bookkeeping.recordProgress({ ...change, enrollmentId: input.enrollmentId, workflowId: input.workflowId, recordId: input.recordId });
+    bookkeeping.recordProgress({
+      ...change,
+      enrollmentId: input.enrollmentId,
+      workflowId: input.workflowId,
+      recordId: input.recordId,
+    });
 
   let position: WalkPosition | undefined;
   for (;;) {
@@ -57,7 +75,11 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     if (!definition) {
       await progress({
         status: 'cancelled',
-        line: { kind: TimelineKinds.unenrolled, detail: 'unenrolled: the workflow was deleted', dedupeKey: `${input.enrollmentId}:deleted` },
+        line: {
+          kind: TimelineKinds.unenrolled,
+          detail: 'unenrolled: the workflow was deleted',
+          dedupeKey: `${input.enrollmentId}:deleted`,
+        },
       });
       return { status: 'completed' };
     }
@@ -68,7 +90,11 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   }
   await progress({
     status: 'completed',
-    line: { kind: TimelineKinds.enrollmentCompleted, detail: 'enrollment completed', dedupeKey: `${input.enrollmentId}:end` },
+    line: {
+      kind: TimelineKinds.enrollmentCompleted,
+      detail: 'enrollment completed',
+      dedupeKey: `${input.enrollmentId}:end`,
+    },
   });
   return { status: 'completed' };
 }
@@ -87,7 +113,11 @@ async function runStep(
       status: 'waiting',
       currentActionId: action.id,
       wakeAt,
-      line: { kind: TimelineKinds.delayStarted, detail: `waiting ${action.config.for} until ${wakeAt}`, dedupeKey: `${key}:delay` },
+      line: {
+        kind: TimelineKinds.delayStarted,
+        detail: `waiting ${action.config.for} until ${wakeAt}`,
+        dedupeKey: `${key}:delay`,
+      },
     });
     await sleep(ms);
     await progress({ status: 'running', currentActionId: action.id });
@@ -98,12 +128,16 @@ async function runStep(
     await progress({
       status: 'running',
       currentActionId: action.id,
-      line: { kind: TimelineKinds.actionSkipped, detail: `skipped ${action.type}: the workflow is off`, dedupeKey: `${key}:skipped` },
+      line: {
+        kind: TimelineKinds.actionSkipped,
+        detail: `skipped ${action.type}: the workflow is off`,
+        dedupeKey: `${key}:skipped`,
+      },
     });
     return;
   }
   const entry = ActionRegistry[action.type];
-  const run = effects[entry.retry][entry.activity] as (input: ActionRunInput) => Promise<ActionOutcome>;
+  const run = (effects[entry.retry] as unknown as Record<ActionActivityName, ActionActivity>)[entry.activity];
   try {
     await run({
       key,
@@ -120,7 +154,11 @@ async function runStep(
     await progress({
       status: 'running',
       currentActionId: action.id,
-      line: { kind: TimelineKinds.actionFailed, detail: `${action.type} failed: ${error.cause?.message ?? error.message}`, dedupeKey: `${key}:failed` },
+      line: {
+        kind: TimelineKinds.actionFailed,
+        detail: `${action.type} failed: ${error.cause?.message ?? error.message}`,
+        dedupeKey: `${key}:failed`,
+      },
     });
   }
 }

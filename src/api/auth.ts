@@ -22,7 +22,11 @@ export function authenticate(db: Queryable): RequestHandler {
   return async (req, _res, next) => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
     if (!match?.[1]) {
-      throw new HttpProblem(401, 'Unauthorized', 'Send Authorization: Bearer <token>. The admin token is in .data/admin-token.');
+      throw new HttpProblem(
+        401,
+        'Unauthorized',
+        'Send Authorization: Bearer <token>. The admin token is in .data/admin-token.',
+      );
     }
     const token = await findTokenBySecret(db, match[1]);
     if (!token) throw new HttpProblem(401, 'Unauthorized', 'The token is not valid. It may have been deleted.');
@@ -36,7 +40,11 @@ export function allow(...permissions: Permission[]): RequestHandler {
   return (req, _res, next) => {
     const role = req.caller?.role;
     if (!role || !roleAllows(role, permissions)) {
-      throw new HttpProblem(403, 'Forbidden', `This needs a token with ${permissions.join(' or ')} permission; yours is ${role ?? 'unknown'}.`);
+      throw new HttpProblem(
+        403,
+        'Forbidden',
+        `This needs a token with ${permissions.join(' or ')} permission; yours is ${role ?? 'unknown'}.`,
+      );
     }
     next();
   };

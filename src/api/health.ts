@@ -4,7 +4,6 @@ import type { ApiDeps } from './deps';
 
 const READY_TIMEOUT_MS = 2000;
 
-
 /** `/healthz`: the process is up. `/readyz`: PostgreSQL and Temporal answer. Neither needs a token. */
 export function createHealthRouter({ pool, temporal }: ApiDeps): Router {
   const router = Router();

@@ -17,7 +17,8 @@ export function createPipelinesRouter({ pool, newId }: ApiDeps): Router {
       label: input.label,
       stages: input.stages.map((stage) => ({ id: stage.id ?? newId('st'), label: stage.label, state: stage.state })),
     };
-    if (!(await insertPipeline(pool, pipeline))) throw conflict(`Pipeline "${pipeline.id}" exists already. Use another id.`);
+    if (!(await insertPipeline(pool, pipeline)))
+      throw conflict(`Pipeline "${pipeline.id}" exists already. Use another id.`);
     res.status(201).json(pipeline);
   });
 

@@ -70,7 +70,9 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
       const current = await getRecord(db, id, true);
       if (!current) throw notFound('record', id);
       if (expectedVersion !== undefined && expectedVersion !== current.version) {
-        throw conflict(`Record "${id}" is at version ${current.version}, not ${expectedVersion}. Read it again and retry.`);
+        throw conflict(
+          `Record "${id}" is at version ${current.version}, not ${expectedVersion}. Read it again and retry.`,
+        );
       }
       const stageId = patch.stageId ?? current.stageId;
       if (stageId !== current.stageId) requireStage((await getPipeline(db, current.pipelineId))!, stageId);

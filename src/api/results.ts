@@ -8,7 +8,9 @@ import type { ApiDeps } from './deps';
 import { parseInput } from './validate';
 
 const TasksQuerySchema = z.object({ recordId: IdSchema.optional() }).strict();
-const EmailsQuerySchema = z.object({ recordId: IdSchema.optional(), to: z.string().min(1).max(320).optional() }).strict();
+const EmailsQuerySchema = z
+  .object({ recordId: IdSchema.optional(), to: z.string().min(1).max(320).optional() })
+  .strict();
 
 /** What automations produced: `GET /api/tasks` and `GET /api/emails`. */
 export function createResultsRouter({ pool }: ApiDeps): Router {

@@ -4,13 +4,22 @@ import { IdSchema } from '../domain';
 import { HttpProblem, zodFields } from './problem';
 
 /** Parses part of a request with a schema; a mismatch is a 400 naming each field and what is wrong. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params'): z.infer<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: 'body' | 'query' | 'params',
+): z.infer<S> {
   if (where === 'body' && value === undefined) {
     throw new HttpProblem(400, 'Missing body', 'Send a JSON body with Content-Type: application/json.');
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new HttpProblem(400, 'Invalid request', `The request ${where} is invalid; see errors.`, zodFields(parsed.error, where));
+    throw new HttpProblem(
+      400,
+      'Invalid request',
+      `The request ${where} is invalid; see errors.`,
+      zodFields(parsed.error, where),
+    );
   }
   return parsed.data;
 }

@@ -82,7 +82,10 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
       await checkDefinition(db, draft);
       const created = await insertWorkflow(db, draft);
       if (!created) throw conflict(`Workflow "${draft.id}" exists already. Use another id.`);
-      await insertRevision(db, created.id, created.version, { by: callerName(req.caller), change: { type: 'created' } });
+      await insertRevision(db, created.id, created.version, {
+        by: callerName(req.caller),
+        change: { type: 'created' },
+      });
       return created;
     });
     res.status(201).json(workflow);

@@ -68,9 +68,10 @@ export async function recordOutgoingEmail(
 
 /** Marks a ledger row as accepted by SMTP; counts every attempt so a resend after a crash is visible. */
 export async function markEmailSent(db: Queryable, key: string): Promise<void> {
-  await db.query('UPDATE emails SET sent_at = coalesce(sent_at, now()), send_attempts = send_attempts + 1 WHERE key = $1', [
-    key,
-  ]);
+  await db.query(
+    'UPDATE emails SET sent_at = coalesce(sent_at, now()), send_attempts = send_attempts + 1 WHERE key = $1',
+    [key],
+  );
 }
 
 interface EmailRow {

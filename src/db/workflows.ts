@@ -50,9 +50,10 @@ export async function insertWorkflow(db: Queryable, workflow: NewWorkflow): Prom
 }
 
 export async function getWorkflow(db: Queryable, id: string, forUpdate = false): Promise<Workflow | undefined> {
-  const { rows } = await db.query<WorkflowRow>(`SELECT * FROM workflows WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [
-    id,
-  ]);
+  const { rows } = await db.query<WorkflowRow>(
+    `SELECT * FROM workflows WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
   return rows[0] && toWorkflow(rows[0]);
 }
 

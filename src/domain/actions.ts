@@ -135,6 +135,9 @@ export function nextActionAfter(
   }
   const action = index >= 0 ? actions[index] : undefined;
   return (
-    action && { action, position: { actionId: action.id, followingIds: actions.slice(index + 1).map((next) => next.id) } }
+    action && {
+      action,
+      position: { actionId: action.id, followingIds: actions.slice(index + 1).map((next) => next.id) },
+    }
   );
 }

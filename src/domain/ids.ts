@@ -7,7 +7,10 @@ import { z } from 'zod';
  */
 export const IdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'use 1–100 letters, digits, "_", "-" or "." (starting with a letter or digit)');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/,
+    'use 1–100 letters, digits, "_", "-" or "." (starting with a letter or digit)',
+  );
 export type Id = z.infer<typeof IdSchema>;
 
 /** Makes a new server-side id with a readable prefix, e.g. `rec_3f2a…`. */

@@ -45,7 +45,8 @@ export const CreatePipelineSchema = z
     const seen = new Set<string>();
     pipeline.stages.forEach((stage, index) => {
       if (stage.id === undefined) return;
-      if (seen.has(stage.id)) ctx.addIssue({ code: 'custom', path: ['stages', index, 'id'], message: `duplicate stage id "${stage.id}"` });
+      if (seen.has(stage.id))
+        ctx.addIssue({ code: 'custom', path: ['stages', index, 'id'], message: `duplicate stage id "${stage.id}"` });
       seen.add(stage.id);
     });
   });

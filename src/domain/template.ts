@@ -15,6 +15,6 @@ export function renderTemplate(text: string, record: TemplateRecord): string {
   return text.replace(PLACEHOLDER, (_match, field: string, property: string | undefined) => {
     const value = property === undefined ? record[field as 'id' | 'stageId'] : record.properties[property];
     if (value === undefined || value === null) return '';
-    return typeof value === 'object' ? JSON.stringify(value) : String(value);
+    return typeof value === 'string' ? value : JSON.stringify(value);
   });
 }

@@ -110,7 +110,11 @@ export function findDefinitionProblems(
   const seen = new Set<string>();
   workflow.actions.forEach((action, index) => {
     if (seen.has(action.id)) {
-      problems.push({ path: ['actions', index, 'id'], actionId: action.id, message: `duplicate action id "${action.id}"` });
+      problems.push({
+        path: ['actions', index, 'id'],
+        actionId: action.id,
+        message: `duplicate action id "${action.id}"`,
+      });
     }
     seen.add(action.id);
     if (action.type === 'set_stage' && !stageIds.has(action.config.stageId)) {

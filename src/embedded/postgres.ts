@@ -69,7 +69,13 @@ export async function startEmbeddedPostgres(options: {
   await server.start();
   const stopOnExit = () => stopPostmasterNow(dataDir);
   process.once('exit', stopOnExit);
-  const admin = new Client({ host: '127.0.0.1', port: options.port, user: USER, password: PASSWORD, database: 'postgres' });
+  const admin = new Client({
+    host: '127.0.0.1',
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    database: 'postgres',
+  });
   await admin.connect();
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);

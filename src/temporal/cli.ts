@@ -33,7 +33,10 @@ async function findOnPath(name: string): Promise<string | undefined> {
  * then builds it with `go install` into the cache, printing progress through `say` because a cold build takes
  * minutes.
  */
-export async function resolveTemporalCli(options: { explicitPath?: string; say: (line: string) => void }): Promise<string> {
+export async function resolveTemporalCli(options: {
+  explicitPath?: string;
+  say: (line: string) => void;
+}): Promise<string> {
   if (options.explicitPath) {
     if (await isExecutable(options.explicitPath)) return options.explicitPath;
     throw new Error(`TEMPORAL_CLI_PATH: ${options.explicitPath} is not an executable file`);
@@ -58,9 +61,14 @@ async function buildTemporalCli(target: string, say: (line: string) => void): Pr
   // Build into a private folder and move the binary into place, so concurrent first runs never see half a file.
   const buildDir = await mkdtemp(path.join(path.dirname(target), 'build-'));
   say(`Building the Temporal CLI v${TEMPORAL_CLI_VERSION} with \`go install\` (first run only).`);
-  say(`This takes about 4–7 minutes on 2 cores with an empty Go cache; the result is cached in ${path.dirname(target)}.`);
+  say(
+    `This takes about 4–7 minutes on 2 cores with an empty Go cache; the result is cached in ${path.dirname(target)}.`,
+  );
   const started = Date.now();
-  const ticker = setInterval(() => say(`  still building the Temporal CLI… ${Math.round((Date.now() - started) / 1000)} s`), 20_000);
+  const ticker = setInterval(
+    () => say(`  still building the Temporal CLI… ${Math.round((Date.now() - started) / 1000)} s`),
+    20_000,
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(go, ['install', `${MODULE}@v${TEMPORAL_CLI_VERSION}`], {

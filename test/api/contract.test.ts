@@ -13,7 +13,12 @@ describe('HTTP contract: auth, validation and errors', () => {
     stack = await startTestStack({ worker: false });
     pipelineId = await createDealPipeline(stack);
     await upsertToken(stack.pool, { id: 'viewer', name: 'viewer', role: 'viewer', secret: viewerToken });
-    await upsertToken(stack.pool, { id: 'integration', name: 'crm-sync', role: 'integration', secret: integrationToken });
+    await upsertToken(stack.pool, {
+      id: 'integration',
+      name: 'crm-sync',
+      role: 'integration',
+      secret: integrationToken,
+    });
   });
   afterAll(async () => {
     await stack.stop();
@@ -53,7 +58,10 @@ describe('HTTP contract: auth, validation and errors', () => {
   });
 
   it('rejects malformed JSON with 400 and bodies over 1 MiB with 413', async () => {
-    const malformed = await stack.http.post('/api/pipelines').set('Content-Type', 'application/json').send('{"label": ');
+    const malformed = await stack.http
+      .post('/api/pipelines')
+      .set('Content-Type', 'application/json')
+      .send('{"label": ');
     expect(malformed.status).toBe(400);
     expect(malformed.body.title).toBe('Malformed JSON');
     const huge = await stack.http
@@ -110,9 +118,15 @@ describe('HTTP contract: auth, validation and errors', () => {
 
   it('checks If-Match against the record version', async () => {
     const id = await createRecord(stack, { pipelineId, stageId: 'new', properties: { a: 1, b: 2 } });
-    const stale = await stack.http.patch(`/api/records/${id}`).set('If-Match', '7').send({ properties: { a: 3 } });
+    const stale = await stack.http
+      .patch(`/api/records/${id}`)
+      .set('If-Match', '7')
+      .send({ properties: { a: 3 } });
     expect(stale.status).toBe(409);
-    const fresh = await stack.http.patch(`/api/records/${id}`).set('If-Match', '1').send({ properties: { a: 3, b: null } });
+    const fresh = await stack.http
+      .patch(`/api/records/${id}`)
+      .set('If-Match', '1')
+      .send({ properties: { a: 3, b: null } });
     expect(fresh.status).toBe(200);
     expect(fresh.body).toMatchObject({ version: 2, properties: { a: 3 } });
     const unchanged = await stack.http.get(`/api/records/${id}`);
@@ -130,9 +144,12 @@ describe('HTTP contract: auth, validation and errors', () => {
 
   it('keeps a client-supplied id and makes one when it is absent', async () => {
     const own = unique('pl');
-    const created = await stack.http
-      .post('/api/pipelines')
-      .send({ id: own, objectType: 'custom:projects', label: 'P', stages: [{ label: 'Open' }, { id: 'done', label: 'Done', state: 'closed' }] });
+    const created = await stack.http.post('/api/pipelines').send({
+      id: own,
+      objectType: 'custom:projects',
+      label: 'P',
+      stages: [{ label: 'Open' }, { id: 'done', label: 'Done', state: 'closed' }],
+    });
     expect(created.status).toBe(201);
     expect(created.body.id).toBe(own);
     expect(created.body.stages[0]).toEqual({ id: expect.stringMatching(/^st_/), label: 'Open', state: 'open' });

@@ -17,7 +17,12 @@ interface Started {
 
 /** Runs the README's `npm start` in its own process group, as a terminal would. */
 async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['start'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -42,7 +47,11 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
  */
 async function pressCtrlC(started: Started, ports: number[]): Promise<void> {
   process.kill(-started.child.pid!, 'SIGINT');
-  await eventually(async () => ((await Promise.all(ports.map(portOpen))).some(Boolean) ? undefined : true), 30_000, 'every port to close');
+  await eventually(
+    async () => ((await Promise.all(ports.map(portOpen))).some(Boolean) ? undefined : true),
+    30_000,
+    'every port to close',
+  );
   expect(started.output()).toContain('"msg":"shutting down"');
   expect(started.output()).not.toMatch(/could not stop cleanly|shutdown failed/);
 }
@@ -59,7 +68,13 @@ describe('npm start on the embedded defaults', () => {
   it('starts everything, stops cleanly on Ctrl-C, and keeps data and in-flight timers across a restart', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pipewright-start-'));
     await chmod(dataDir, 0o755); // PostgreSQL runs as its own user when we are root
-    const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort(), smtp: await freePort() };
+    const ports = {
+      api: await freePort(),
+      temporal: await freePort(),
+      ui: await freePort(),
+      pg: await freePort(),
+      smtp: await freePort(),
+    };
     const env = {
       DATA_DIR: dataDir,
       PORT: String(ports.api),
@@ -78,7 +93,11 @@ describe('npm start on the embedded defaults', () => {
     const auth = { Authorization: `Bearer ${token}` };
     expect((await api().get('/readyz')).status).toBe(200);
 
-    await api().post('/api/pipelines').set(auth).send({ id: 'p', objectType: 'deal', label: 'P', stages: [{ id: 's', label: 'S' }] }).expect(201);
+    await api()
+      .post('/api/pipelines')
+      .set(auth)
+      .send({ id: 'p', objectType: 'deal', label: 'P', stages: [{ id: 's', label: 'S' }] })
+      .expect(201);
     await api()
       .post('/api/workflows')
       .set(auth)
@@ -104,10 +123,14 @@ describe('npm start on the embedded defaults', () => {
 
     const second = await npmStart(env);
     try {
-      const tasks = await eventually(async () => {
-        const res = await api().get('/api/tasks?recordId=r').set(auth);
-        return res.body.items?.length > 0 ? res.body.items : undefined;
-      }, 60_000, 'the task after the delay');
+      const tasks = await eventually(
+        async () => {
+          const res = await api().get('/api/tasks?recordId=r').set(auth);
+          return res.body.items?.length > 0 ? res.body.items : undefined;
+        },
+        60_000,
+        'the task after the delay',
+      );
       expect(tasks).toEqual([expect.objectContaining({ title: 'After the restart', workflowId: 'w' })]);
     } finally {
       await pressCtrlC(second, Object.values(ports));

@@ -52,10 +52,17 @@ describe('events accepted while Temporal is unreachable', () => {
     });
     await stack.api.relay.stop();
     const recordId = await createRecord(stack, { pipelineId, stageId: 'qualified' });
-    const pending = await eventually(async () => {
-      const { rows } = await stack.pool.query('SELECT attempts, delivered_at, last_error FROM outbox WHERE record_id = $1', [recordId]);
-      return rows[0]?.attempts > 0 ? rows[0] : undefined;
-    }, 20_000, 'a failed delivery attempt');
+    const pending = await eventually(
+      async () => {
+        const { rows } = await stack.pool.query(
+          'SELECT attempts, delivered_at, last_error FROM outbox WHERE record_id = $1',
+          [recordId],
+        );
+        return rows[0]?.attempts > 0 ? rows[0] : undefined;
+      },
+      20_000,
+      'a failed delivery attempt',
+    );
     expect(pending.delivered_at).toBeNull();
     expect(pending.last_error).toBeTruthy();
 

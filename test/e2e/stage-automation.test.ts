@@ -1,4 +1,12 @@
-import { createDealPipeline, createRecord, createWorkflow, enableWorkflow, moveRecord, timeline, waitForTimeline } from '../support/fixtures';
+import {
+  createDealPipeline,
+  createRecord,
+  createWorkflow,
+  enableWorkflow,
+  moveRecord,
+  timeline,
+  waitForTimeline,
+} from '../support/fixtures';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 describe('a stage automation, end to end over HTTP', () => {
@@ -17,7 +25,11 @@ describe('a stage automation, end to end over HTTP', () => {
       name: 'Follow up qualified deals',
       trigger: { type: 'stage_entered', stageId: 'qualified' },
       actions: [
-        { id: 'task', type: 'create_task', config: { title: 'Call {{record.properties.company}}', dueIn: '2d', assignTo: 'owner' } },
+        {
+          id: 'task',
+          type: 'create_task',
+          config: { title: 'Call {{record.properties.company}}', dueIn: '2d', assignTo: 'owner' },
+        },
         {
           id: 'notify',
           type: 'send_internal_notification',
@@ -52,16 +64,29 @@ describe('a stage automation, end to end over HTTP', () => {
 
     const tasks = await stack.http.get(`/api/tasks?recordId=${recordId}`);
     expect(tasks.body.items).toEqual([
-      expect.objectContaining({ recordId, workflowId, actionId: 'task', title: 'Call Acme', assignee: 'ann@example.com' }),
+      expect.objectContaining({
+        recordId,
+        workflowId,
+        actionId: 'task',
+        title: 'Call Acme',
+        assignee: 'ann@example.com',
+      }),
     ]);
     const dueInMs = Date.parse(tasks.body.items[0].dueAt) - Date.parse(tasks.body.items[0].createdAt);
     expect(Math.abs(dueInMs - 2 * 86_400_000)).toBeLessThan(60_000);
 
-    const received = await stack.sink.waitFor((message) => message.to.includes('sales@example.com') && message.subject === 'Acme is qualified');
+    const received = await stack.sink.waitFor(
+      (message) => message.to.includes('sales@example.com') && message.subject === 'Acme is qualified',
+    );
     expect(received.text).toContain(`Deal ${recordId} is now in qualified.`);
-    await stack.sink.waitFor((message) => message.to.includes('ann@example.com') && message.subject === 'Acme is qualified');
+    await stack.sink.waitFor(
+      (message) => message.to.includes('ann@example.com') && message.subject === 'Acme is qualified',
+    );
     const emails = await stack.http.get(`/api/emails?recordId=${recordId}`);
-    expect(emails.body.items.map((email: { to: string }) => email.to).sort()).toEqual(['ann@example.com', 'sales@example.com']);
+    expect(emails.body.items.map((email: { to: string }) => email.to).sort()).toEqual([
+      'ann@example.com',
+      'sales@example.com',
+    ]);
     expect(emails.body.items.map((email: { messageId: string }) => email.messageId)).toContain(received.messageId);
 
     const record = await stack.http.get(`/api/records/${recordId}`);

@@ -64,7 +64,9 @@ export async function waitForTimeline(
   return eventually(
     async () => {
       const lines = await timeline(stack, recordId);
-      return lines.some((line) => line.kind === kind && (!workflowId || line.workflowId === workflowId)) ? lines : undefined;
+      return lines.some((line) => line.kind === kind && (!workflowId || line.workflowId === workflowId))
+        ? lines
+        : undefined;
     },
     30_000,
     `a "${kind}" line in the timeline of ${recordId}`,

@@ -47,7 +47,9 @@ export default async function globalSetup(): Promise<void> {
     await temporal.stop();
     await database.stop();
   };
-  say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Temporal ${temporal.address}, PostgreSQL ${adminUrl})`);
+  say(
+    `ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Temporal ${temporal.address}, PostgreSQL ${adminUrl})`,
+  );
 }
 
 const quietLogger = {

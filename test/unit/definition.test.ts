@@ -17,7 +17,10 @@ describe('findDefinitionProblems', () => {
   it('accepts a definition whose stages exist', () => {
     expect(
       findDefinitionProblems(
-        { trigger: { type: 'stage_entered', stageId: 'new' }, actions: [task('a'), { id: 'b', type: 'set_stage', config: { stageId: 'won' }, comments: [] }] },
+        {
+          trigger: { type: 'stage_entered', stageId: 'new' },
+          actions: [task('a'), { id: 'b', type: 'set_stage', config: { stageId: 'won' }, comments: [] }],
+        },
         pipeline,
       ),
     ).toEqual([]);
@@ -39,20 +42,34 @@ describe('findDefinitionProblems', () => {
   });
 
   it('allows ticket_email triggers on ticket pipelines only', () => {
-    const problems = findDefinitionProblems({ trigger: { type: 'ticket_email', on: 'customer_replied' }, actions: [] }, pipeline);
+    const problems = findDefinitionProblems(
+      { trigger: { type: 'ticket_email', on: 'customer_replied' }, actions: [] },
+      pipeline,
+    );
     expect(problems).toEqual([{ path: ['trigger', 'type'], message: expect.stringContaining('ticket') }]);
   });
 });
 
 describe('workflow schemas', () => {
   it('fills defaults for enrollment and settings', () => {
-    const parsed = CreateWorkflowSchema.parse({ pipelineId: 'deals', name: 'W', trigger: { type: 'stage_entered', stageId: 'new' } });
-    expect(parsed).toMatchObject({ enrollment: { reenroll: false }, settings: { unenrollOnStageExit: true }, actions: [] });
+    const parsed = CreateWorkflowSchema.parse({
+      pipelineId: 'deals',
+      name: 'W',
+      trigger: { type: 'stage_entered', stageId: 'new' },
+    });
+    expect(parsed).toMatchObject({
+      enrollment: { reenroll: false },
+      settings: { unenrollOnStageExit: true },
+      actions: [],
+    });
   });
 
   it('rejects unknown action types and notifications with nobody to notify', () => {
     expect(ActionInputSchema.safeParse({ type: 'launch_rocket', config: {} }).success).toBe(false);
-    const nobody = ActionInputSchema.safeParse({ type: 'send_internal_notification', config: { to: {}, subject: 's', body: 'b' } });
+    const nobody = ActionInputSchema.safeParse({
+      type: 'send_internal_notification',
+      config: { to: {}, subject: 's', body: 'b' },
+    });
     expect(nobody.success).toBe(false);
   });
 });
@@ -61,7 +78,8 @@ describe('nextActionAfter', () => {
   const actions = [task('a'), task('b'), task('c')];
   const walk = (list: Action[]) => {
     const ids: string[] = [];
-    for (let next = nextActionAfter(list, undefined); next; next = nextActionAfter(list, next.position)) ids.push(next.action.id);
+    for (let next = nextActionAfter(list, undefined); next; next = nextActionAfter(list, next.position))
+      ids.push(next.action.id);
     return ids;
   };
 

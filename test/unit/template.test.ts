@@ -1,19 +1,26 @@
 import fc from 'fast-check';
 import { renderTemplate } from '../../src/domain/template';
 
-const record = { id: 'rec-1', stageId: 'qualified', properties: { company: 'Acme', amount: 1200, tags: ['a'], empty: null } };
+const record = {
+  id: 'rec-1',
+  stageId: 'qualified',
+  properties: { company: 'Acme', amount: 1200, tags: ['a'], empty: null },
+};
 
 describe('renderTemplate', () => {
   it('fills record placeholders', () => {
-    expect(renderTemplate('{{record.properties.company}} ({{ record.id }}) in {{record.stageId}}: {{record.properties.amount}}', record)).toBe(
-      'Acme (rec-1) in qualified: 1200',
-    );
+    expect(
+      renderTemplate(
+        '{{record.properties.company}} ({{ record.id }}) in {{record.stageId}}: {{record.properties.amount}}',
+        record,
+      ),
+    ).toBe('Acme (rec-1) in qualified: 1200');
   });
 
   it('renders missing and null properties as empty, objects as JSON', () => {
-    expect(renderTemplate('[{{record.properties.nope}}][{{record.properties.empty}}][{{record.properties.tags}}]', record)).toBe(
-      '[][][["a"]]',
-    );
+    expect(
+      renderTemplate('[{{record.properties.nope}}][{{record.properties.empty}}][{{record.properties.tags}}]', record),
+    ).toBe('[][][["a"]]');
   });
 
   it('leaves text without placeholders unchanged', () => {

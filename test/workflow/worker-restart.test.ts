@@ -28,7 +28,9 @@ describe('a worker restarted in the middle of an enrollment', () => {
 
     await waitForTimeline(stack, recordId, 'delay_started');
     const waiting = await stack.http.get(`/api/workflows/${workflowId}/enrollments?recordId=${recordId}`);
-    expect(waiting.body.items).toEqual([expect.objectContaining({ status: 'waiting', currentActionId: 'wait', wakeAt: expect.any(String) })]);
+    expect(waiting.body.items).toEqual([
+      expect.objectContaining({ status: 'waiting', currentActionId: 'wait', wakeAt: expect.any(String) }),
+    ]);
 
     await stack.worker!.stop();
     await stack.startWorker();
@@ -40,7 +42,9 @@ describe('a worker restarted in the middle of an enrollment', () => {
       'action_completed:second',
       'action_completed:mark',
     ]);
-    const tasks = await stack.pool.query('SELECT title FROM tasks WHERE record_id = $1 ORDER BY created_at', [recordId]);
+    const tasks = await stack.pool.query('SELECT title FROM tasks WHERE record_id = $1 ORDER BY created_at', [
+      recordId,
+    ]);
     expect(tasks.rows.map((row) => row.title)).toEqual(['Before the wait', 'After the wait']);
     const record = await eventually(async () => (await stack.http.get(`/api/records/${recordId}`)).body);
     expect(record.properties).toEqual({ nurtured: true });
