@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool, PoolClient } from '../src/db/pool';
 import { getRecord } from '../src/db/records';
 import type { CrmRecord } from '../src/domain';
+import { NonRetryableErrors } from '../src/domain/errors';
 import type { Logger } from '../src/log';
 import type { Mailer } from '../src/mail/mailer';
 
@@ -13,13 +14,21 @@ export interface ActivityDeps {
   clock: () => Date;
   log: Logger;
   newId: (prefix: string) => string;
+  webhookPolicy: WebhookPolicy;
 }
 
-/** Business-final failure types: Temporal does not retry these. */
-export const NonRetryableErrors = {
-  recordNotFound: 'RecordNotFound',
-  invalidAction: 'InvalidAction',
-} as const;
+/** Where webhooks may go and how long one request may take; built from config by the worker. */
+export interface WebhookPolicy {
+  /** Allow targets that resolve to loopback or private addresses (the local default; off in production). */
+  allowPrivateTargets: boolean;
+  /** Host names allowed even though they resolve to private addresses (`WEBHOOK_ALLOWED_HOSTS`). */
+  allowedHosts: string[];
+  /** How long one attempt waits for the response headers before it counts as unreachable. */
+  timeoutMs: number;
+}
+
+
+export { NonRetryableErrors } from '../src/domain/errors';
 
 /** Reads the record an action works on; a record that is gone is a final failure, not a retry. */
 export async function requireRecord(db: PoolClient, recordId: string, forUpdate = false): Promise<CrmRecord> {

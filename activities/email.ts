@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import { getEmailTemplate } from '../src/db/email-templates';
 import { EmailKinds, markEmailSent, recordOutgoingEmail } from '../src/db/emails';
 import { inTransaction } from '../src/db/pool';
 import { appendTimeline } from '../src/db/timeline';
@@ -6,11 +8,12 @@ import {
   type ActionOutcome,
   type ActionRunInput,
   renderTemplate,
+  type SendEmailConfig,
   type SendInternalNotificationConfig,
   TimelineKinds,
 } from '../src/domain';
 import { actionCompletedLine } from './audit';
-import { type ActivityDeps, requireRecord } from './deps';
+import { type ActivityDeps, NonRetryableErrors, requireRecord } from './deps';
 
 /** A Message-ID derived from the send key: a resend after a crash carries the same one. */
 export function messageIdFor(key: string): string {
@@ -80,6 +83,53 @@ export function createEmailActivities({ pool, mailer, mailFrom, newId }: Activit
       const detail = [sentTo, ...notes.map((note) => `skipped owner: ${note}`)].filter(Boolean).join('; ');
       const line = actionCompletedLine(input, detail);
       await appendTimeline(pool, recipients.size > 0 ? line : { ...line, kind: TimelineKinds.actionSkipped });
+      return { detail };
+    },
+
+    /**
+     * `send_email` to the record's contacts. Transactional templates (the built-ins, or custom ones marked so) go
+     * to every contact; marketing templates only to contacts with `marketing: true`, and each contact left out
+     * gets a skip line with the reason.
+     */
+    async sendEmail(input: ActionRunInput<SendEmailConfig>): Promise<ActionOutcome> {
+      const templateId =
+        typeof input.config.template === 'string' ? input.config.template : input.config.template.customEmailId;
+      const { record, template } = await inTransaction(pool, async (db) => ({
+        record: await requireRecord(db, input.recordId),
+        template: await getEmailTemplate(db, templateId),
+      }));
+      if (!template) {
+        throw ApplicationFailure.create({
+          type: NonRetryableErrors.invalidAction,
+          nonRetryable: true,
+          message: `email template "${templateId}" does not exist`,
+        });
+      }
+      const kind = template.transactional ? EmailKinds.transactional : EmailKinds.marketing;
+      const subject = renderTemplate(template.subject, record);
+      const body = renderTemplate(template.body, record);
+      const sentTo: string[] = [];
+      for (const contact of record.contacts) {
+        const to = contact.email.toLowerCase();
+        if (kind === EmailKinds.marketing && !contact.marketing) {
+          await appendTimeline(pool, {
+            ...actionCompletedLine(input, `not sent to ${to}: the contact has not opted in to marketing email`),
+            kind: TimelineKinds.actionSkipped,
+            dedupeKey: `${input.key}:skipped:${to}`,
+          });
+          continue;
+        }
+        await sendOnce({ key: `${input.key}:${to}`, input, kind, to, subject, body });
+        sentTo.push(to);
+      }
+      const detail =
+        sentTo.length > 0
+          ? `sent ${kind} email "${subject}" (template ${template.id}) to ${sentTo.join(', ')}`
+          : record.contacts.length === 0
+            ? `no email sent: the record has no contacts`
+            : `no email sent: no contact may receive marketing email`;
+      const line = actionCompletedLine(input, detail);
+      await appendTimeline(pool, sentTo.length > 0 ? line : { ...line, kind: TimelineKinds.actionSkipped });
       return { detail };
     },
   };

@@ -1,9 +1,16 @@
-import { hasEarlierEnrollment, insertEnrollment } from '../src/db/enrollments';
-import { inTransaction } from '../src/db/pool';
+import { findEarlierEnrollment, insertEnrollment } from '../src/db/enrollments';
+import { inTransaction, type Queryable } from '../src/db/pool';
 import { getRecord } from '../src/db/records';
 import { appendTimeline } from '../src/db/timeline';
 import { getWorkflow } from '../src/db/workflows';
-import { type Action, TimelineKinds, type WorkflowSettings } from '../src/domain';
+import {
+  type Action,
+  type CrmRecord,
+  SOURCES_EXCLUDED_BY_DEFAULT,
+  TimelineKinds,
+  type Workflow,
+  type WorkflowSettings,
+} from '../src/domain';
 import type { ActivityDeps } from './deps';
 
 export interface EnrollmentInput {
@@ -22,6 +29,42 @@ export interface DefinitionSnapshot {
   settings: WorkflowSettings;
 }
 
+export interface RecordSnapshot {
+  stageId: string;
+  properties: Record<string, unknown>;
+}
+
+/** Automation chains deeper than this (A moves a record, which triggers B, which moves it …) are stopped. */
+export const MAX_AUTOMATION_DEPTH = 10;
+
+/** Why a record does not enroll, or undefined when it does. Checked in order; the first reason wins. */
+async function refusalReason(
+  db: Queryable,
+  input: EnrollmentInput,
+  workflow: Workflow | undefined,
+  record: CrmRecord | undefined,
+): Promise<string | undefined> {
+  if (!workflow) return 'the workflow was deleted';
+  if (!workflow.enabled) return 'the workflow is off';
+  if (!record) return 'the record was deleted';
+  if (input.depth > MAX_AUTOMATION_DEPTH) {
+    return `stopped by the loop guard: this stage entry is ${input.depth} automation steps deep (limit ${MAX_AUTOMATION_DEPTH}); workflows keep triggering each other in a loop`;
+  }
+  const { trigger, settings, enrollment } = workflow;
+  if (trigger.type === 'stage_entered' && settings.unenrollOnStageExit && record.stageId !== trigger.stageId) {
+    return `the record already left stage "${trigger.stageId}" (it is in "${record.stageId}")`;
+  }
+  const excludedSource =
+    record.objectType === 'ticket' && record.source !== null && SOURCES_EXCLUDED_BY_DEFAULT.includes(record.source);
+  if (excludedSource && !enrollment.includeSources?.includes(record.source!)) {
+    return `tickets from ${record.source} are not enrolled unless the workflow lists "${record.source}" in enrollment.includeSources`;
+  }
+  const earlier = await findEarlierEnrollment(db, input.workflowId, input.recordId, input.enrollmentId);
+  if (earlier && !enrollment.reenroll) return 'the record was enrolled before and re-enrollment is off';
+  if (earlier?.active) return 'the record is still enrolled from an earlier entry; a record is never enrolled twice at once';
+  return undefined;
+}
+
 export function createEnrollmentActivities({ pool }: ActivityDeps) {
   return {
     /** The current definition, or null when the workflow was deleted. Run as a local activity before each step. */
@@ -36,6 +79,12 @@ export function createEnrollmentActivities({ pool }: ActivityDeps) {
       };
     },
 
+    /** The record as branches and delays see it, read fresh; null when it was deleted. Run as a local activity. */
+    async readRecordSnapshot({ recordId }: { recordId: string }): Promise<RecordSnapshot | null> {
+      const record = await getRecord(pool, recordId);
+      return record ? { stageId: record.stageId, properties: record.properties } : null;
+    },
+
     /**
      * Decides whether the record enrolls, and records the answer. The workflow row is read FOR SHARE, so a
      * concurrent `disable` either lands first (and the record is not enrolled) or waits for this decision:
@@ -43,23 +92,11 @@ export function createEnrollmentActivities({ pool }: ActivityDeps) {
      */
     async beginEnrollment(input: EnrollmentInput): Promise<{ enrolled: boolean; reason?: string }> {
       return inTransaction(pool, async (db) => {
+        // One decision at a time per (workflow, record): never two enrollments of a record at once.
         await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${input.workflowId}/${input.recordId}`]);
-        const { rows } = await db.query<{ enabled: boolean; enrollment: { reenroll: boolean } }>(
-          'SELECT enabled, enrollment FROM workflows WHERE id = $1 FOR SHARE',
-          [input.workflowId],
-        );
-        const workflow = rows[0];
+        const workflow = await getWorkflow(db, input.workflowId, 'FOR SHARE');
         const record = await getRecord(db, input.recordId);
-        let reason: string | undefined;
-        if (!workflow) reason = 'the workflow was deleted';
-        else if (!workflow.enabled) reason = 'the workflow is off';
-        else if (!record) reason = 'the record was deleted';
-        else if (
-          !workflow.enrollment.reenroll &&
-          (await hasEarlierEnrollment(db, input.workflowId, input.recordId, input.enrollmentId))
-        ) {
-          reason = 'the record was enrolled before and re-enrollment is off';
-        }
+        const reason = await refusalReason(db, input, workflow, record);
         const line = {
           recordId: input.recordId,
           workflowId: input.workflowId,

@@ -5,8 +5,9 @@ import { createEmailActivities } from './email';
 import { createEnrollmentActivities } from './enrollments';
 import { createRecordActivities } from './records';
 import { createTaskActivities } from './tasks';
+import { createWebhookActivities } from './webhook';
 
-export type { ActivityDeps } from './deps';
+export type { ActivityDeps, WebhookPolicy } from './deps';
 export type { ProgressInput } from './audit';
 export type { DefinitionSnapshot, EnrollmentInput } from './enrollments';
 
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTaskActivities(deps),
     ...createRecordActivities(deps),
     ...createEmailActivities(deps),
+    ...createWebhookActivities(deps),
   };
   // Every activity named in the action registry must exist here.
   return activities satisfies Record<ActionActivityName, unknown>;

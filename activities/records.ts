@@ -58,6 +58,7 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
             stageId,
             depth: input.depth + 1,
             occurredAt: clock().toISOString(),
+            causedByEnrollmentId: input.enrollmentId,
           },
           `set by workflow "${input.workflowId}"`,
         );

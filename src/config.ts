@@ -37,6 +37,11 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().min(3).default('Pipewright <automations@pipewright.local>'),
   ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   RELAY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((list) => list.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean)),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 
 /** Configuration of every Pipewright process, parsed once from the environment. */
@@ -58,6 +63,7 @@ export interface Config {
   smtp: { url?: string; sinkPort: number; from: string };
   adminToken?: string;
   relayPollMs: number;
+  webhook: { allowPrivateTargets: boolean; allowedHosts: string[]; timeoutMs: number };
 }
 
 /** A configuration value that is missing or malformed; the message names the variable. */
@@ -91,6 +97,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtp: { url: e.SMTP_URL, sinkPort: e.SMTP_SINK_PORT, from: e.MAIL_FROM },
     adminToken: e.ADMIN_TOKEN,
     relayPollMs: e.RELAY_POLL_MS,
+    // The embedded default lets users try webhooks against local servers; production refuses private targets.
+    webhook: {
+      allowPrivateTargets: e.NODE_ENV !== 'production',
+      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    },
   };
 }
 

@@ -53,6 +53,7 @@ async function main(config: Config): Promise<void> {
       address: temporalAddress,
       mailer,
       mailFrom: config.smtp.from,
+      webhookPolicy: config.webhook,
     });
     stops.add('worker', () => worker.stop());
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type WebhookPolicy } from '../activities';
 import { createApp } from './api/app';
 import type { Pool } from './db/pool';
 import { newId } from './domain';
@@ -38,6 +38,7 @@ export async function startWorkerRuntime(options: {
   mailer: Mailer;
   mailFrom: string;
   log: Logger;
+  webhookPolicy: WebhookPolicy;
   /** A pre-built workflow bundle (tests build it once); otherwise workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Replaces or wraps activities; tests use it to inject faults around the real ones. */
@@ -52,6 +53,7 @@ export async function startWorkerRuntime(options: {
     clock: () => new Date(),
     log: options.log,
     newId: makeId,
+    webhookPolicy: options.webhookPolicy,
   });
   const worker = await Worker.create({
     connection,

@@ -24,6 +24,7 @@ async function main(config: Config): Promise<void> {
     pool,
     mailer,
     mailFrom: config.smtp.from,
+    webhookPolicy: config.webhook,
     log,
   });
   stops.add('worker', () => worker.stop());

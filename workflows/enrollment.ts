@@ -1,20 +1,30 @@
-import { ActivityFailure, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 import type { Activities, DefinitionSnapshot, EnrollmentInput, ProgressInput } from '../activities';
 import {
   type Action,
   type ActionActivityName,
-  ActionRegistry,
   type ActionOutcome,
+  ActionRegistry,
   type ActionRunInput,
   isEffectAction,
-  nextActionAfter,
   type RetryGroup,
-  type WalkPosition,
 } from '../src/domain/actions';
-import { parseDuration } from '../src/domain/duration';
-import { TimelineKinds } from '../src/domain/events';
+import { evaluateConditions, matchValueCase, pickSplit } from '../src/domain/conditions';
+import { FINAL_FAILURE_TYPES } from '../src/domain/errors';
+import { type TimelineKind, TimelineKinds } from '../src/domain/events';
+import { delayWakeAt, nextExecutionWindowStart } from '../src/domain/schedule';
+import { enterBranch, findAction, nextStep, startWalk, type Walk } from '../src/domain/walk';
+import { unenrollSignal } from './signals';
 
-const NON_RETRYABLE = ['RecordNotFound', 'InvalidAction'];
+const NON_RETRYABLE = FINAL_FAILURE_TYPES;
 
 const bookkeeping = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
@@ -32,110 +42,199 @@ type ActionActivity = (input: ActionRunInput) => Promise<ActionOutcome>;
 const effects: Record<RetryGroup, Activities> = {
   quickDb: proxyActivities<Activities>({
     startToCloseTimeout: '30s',
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '1m',
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
   }),
   smtp: proxyActivities<Activities>({
     startToCloseTimeout: '1m',
-    retry: {
-      initialInterval: '2s',
-      backoffCoefficient: 2,
-      maximumInterval: '5m',
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE },
+  }),
+  // Like the best-known CRM webhooks: growing gaps for up to three days, then the action fails.
+  webhook: proxyActivities<Activities>({
+    startToCloseTimeout: '1m',
+    scheduleToCloseTimeout: '3 days',
+    retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '1h', nonRetryableErrorTypes: NON_RETRYABLE },
   }),
 };
 
-export type EnrollmentResult = { status: 'completed' } | { status: 'not_enrolled'; reason: string };
+export type EnrollmentResult =
+  | { status: 'completed' }
+  | { status: 'not_enrolled'; reason: string }
+  | { status: 'cancelled'; reason: string };
+
+type Progress = Omit<ProgressInput, 'enrollmentId' | 'workflowId' | 'recordId'>;
 
 /**
  * One record's pass through one workflow (`enrollment/<workflowId>/<recordId>/<eventId>`). Reads the current
- * definition before each step, so edits reach it in flight. While the workflow is off, delays still run and
- * every other action is skipped with a timeline line.
+ * definition before each step, so edits reach it in flight. While the workflow is off, delays and branches still
+ * run and every other action is skipped with a timeline line. The `unenroll` signal ends it with its reason.
  */
 export async function enrollmentWorkflow(input: EnrollmentInput): Promise<EnrollmentResult> {
-  const begin = await beginEnrollment(input);
-  if (!begin.enrolled) return { status: 'not_enrolled', reason: begin.reason ?? 'not enrolled' };
-
-  const progress = (change: Omit<ProgressInput, 'enrollmentId' | 'workflowId' | 'recordId'>) =>
+  const progress = (change: Progress) =>
     bookkeeping.recordProgress({
       ...change,
       enrollmentId: input.enrollmentId,
       workflowId: input.workflowId,
       recordId: input.recordId,
     });
+  let unenrollReason: string | undefined;
+  const scope = new CancellationScope();
+  setHandler(unenrollSignal, ({ reason }) => {
+    unenrollReason ??= reason;
+    scope.cancel();
+  });
+  try {
+    return await scope.run(() => walkActions(input, progress));
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    const reason = unenrollReason ?? 'the enrollment was cancelled';
+    await CancellationScope.nonCancellable(() =>
+      progress({
+        status: 'cancelled',
+        line: { kind: TimelineKinds.unenrolled, detail: `unenrolled: ${reason}`, dedupeKey: `${input.enrollmentId}:unenrolled` },
+      }),
+    );
+    return { status: 'cancelled', reason };
+  }
+}
 
-  let position: WalkPosition | undefined;
+async function walkActions(input: EnrollmentInput, progress: (change: Progress) => Promise<void>): Promise<EnrollmentResult> {
+  const begin = await beginEnrollment(input);
+  if (!begin.enrolled) return { status: 'not_enrolled', reason: begin.reason ?? 'not enrolled' };
+
+  let walk = startWalk();
   for (;;) {
     const definition = await bookkeeping.loadDefinition({ workflowId: input.workflowId });
     if (!definition) {
       await progress({
         status: 'cancelled',
-        line: {
-          kind: TimelineKinds.unenrolled,
-          detail: 'unenrolled: the workflow was deleted',
-          dedupeKey: `${input.enrollmentId}:deleted`,
-        },
+        line: { kind: TimelineKinds.unenrolled, detail: 'unenrolled: the workflow was deleted', dedupeKey: `${input.enrollmentId}:deleted` },
       });
+      return { status: 'cancelled', reason: 'the workflow was deleted' };
+    }
+    const step = nextStep(definition.actions, walk);
+    if (step.kind === 'end') {
+      const detail = step.reason === 'deleted' ? 'enrollment ended: the remaining actions were deleted' : 'enrollment completed';
+      await progress({ status: 'completed', line: { kind: TimelineKinds.enrollmentCompleted, detail, dedupeKey: `${input.enrollmentId}:end` } });
       return { status: 'completed' };
     }
-    const next = nextActionAfter(definition.actions, position);
-    if (!next) break;
-    await runStep(input, next.action, definition, progress);
-    position = next.position;
+    for (const deletedId of step.deletedIds) {
+      await progress({
+        status: 'running',
+        currentActionId: deletedId,
+        line: { kind: TimelineKinds.actionSkipped, detail: 'skipped: the action was deleted from the workflow', dedupeKey: `${input.enrollmentId}:${deletedId}:deleted` },
+      });
+    }
+    walk = await runStep({ input, progress, definition, walk: step.walk }, step.action);
   }
-  await progress({
-    status: 'completed',
-    line: {
-      kind: TimelineKinds.enrollmentCompleted,
-      detail: 'enrollment completed',
-      dedupeKey: `${input.enrollmentId}:end`,
-    },
-  });
-  return { status: 'completed' };
 }
 
-async function runStep(
-  input: EnrollmentInput,
-  action: Action,
-  definition: DefinitionSnapshot,
-  progress: (change: Omit<ProgressInput, 'enrollmentId' | 'workflowId' | 'recordId'>) => Promise<void>,
-): Promise<void> {
+interface StepContext {
+  input: EnrollmentInput;
+  progress: (change: Progress) => Promise<void>;
+  definition: DefinitionSnapshot;
+  walk: Walk;
+}
+
+/** Runs one action and returns the walk after it (a branch enters one of its lists). */
+async function runStep(ctx: StepContext, action: Action): Promise<Walk> {
+  const { input, progress } = ctx;
   const key = `${input.enrollmentId}:${action.id}`;
-  if (action.type === 'delay') {
-    const ms = parseDuration(action.config.for) ?? 0;
-    const wakeAt = new Date(Date.now() + ms).toISOString();
+  const line = (kind: TimelineKind, detail: string, suffix: string) => ({ kind, detail, dedupeKey: `${key}:${suffix}` });
+
+  switch (action.type) {
+    case 'delay': {
+      const record = await bookkeeping.readRecordSnapshot({ recordId: input.recordId });
+      const now = new Date();
+      const result = delayWakeAt(action.config, now, record?.properties ?? {});
+      if ('error' in result) {
+        await progress({ status: 'running', currentActionId: action.id, line: line(TimelineKinds.actionSkipped, `delay skipped: ${result.error}`, 'skipped') });
+        return ctx.walk;
+      }
+      const wakeAt = result.wakeAt.toISOString();
+      if (result.wakeAt.getTime() <= now.getTime()) {
+        await progress({ status: 'running', currentActionId: action.id, line: line(TimelineKinds.delayStarted, `delay until ${wakeAt} is already past; continuing`, 'delay') });
+        return ctx.walk;
+      }
+      await progress({ status: 'waiting', currentActionId: action.id, wakeAt, line: line(TimelineKinds.delayStarted, `waiting until ${wakeAt}`, 'delay') });
+      await sleep(result.wakeAt.getTime() - now.getTime());
+      return ctx.walk;
+    }
+    case 'branch_if':
+    case 'branch_value':
+    case 'branch_random': {
+      const branch = await chooseBranch(input, action);
+      await progress({ status: 'running', currentActionId: action.id, line: line(TimelineKinds.actionCompleted, branch.detail, 'completed') });
+      return enterBranch(ctx.walk, action.id, branch.key);
+    }
+    default:
+      await runEffect(ctx, action, key);
+      return ctx.walk;
+  }
+}
+
+async function chooseBranch(input: EnrollmentInput, action: Action): Promise<{ key: string; detail: string }> {
+  if (action.type === 'branch_random') {
+    // Math.random is seeded by Temporal: the same roll on every replay.
+    const index = pickSplit(action.config.splits, Math.random());
+    return { key: `split:${index}`, detail: `random split: took split ${index + 1} (${action.config.splits[index]?.percent} %)` };
+  }
+  // Conditions see a fresh snapshot of the record, read now.
+  const record = (await bookkeeping.readRecordSnapshot({ recordId: input.recordId })) ?? { stageId: '', properties: {} };
+  if (action.type === 'branch_if') {
+    const met = evaluateConditions(action.config.conditions, record);
+    return { key: met ? 'then' : 'else', detail: met ? 'conditions met: took "then"' : 'conditions not met: took "else"' };
+  }
+  if (action.type !== 'branch_value') throw new Error(`not a branch: ${action.type}`);
+  const { property } = action.config;
+  const value = property === 'stageId' ? record.stageId : record.properties[property];
+  const index = matchValueCase(action.config.cases, value);
+  return index >= 0
+    ? { key: `case:${index}`, detail: `"${property}" is ${JSON.stringify(value)}: took case ${index + 1}` }
+    : { key: 'default', detail: `"${property}" is ${JSON.stringify(value ?? null)}: took the default branch` };
+}
+
+/**
+ * Runs an action with side effects: skipped while the workflow is off; outside the execution window it first
+ * waits for the next opening and then runs the action as it is defined at that moment.
+ */
+async function runEffect(ctx: StepContext, initial: Action, key: string): Promise<void> {
+  const { input, progress } = ctx;
+  let definition = ctx.definition;
+  let action: Action | undefined = initial;
+  const window = definition.settings.executionWindow;
+  if (window) {
+    const now = new Date();
+    const opening = nextExecutionWindowStart(window, now);
+    if (opening.getTime() > now.getTime()) {
+      const wakeAt = opening.toISOString();
+      await progress({
+        status: 'waiting',
+        currentActionId: initial.id,
+        wakeAt,
+        line: { kind: TimelineKinds.waitingForWindow, detail: `outside the execution window: waiting until ${wakeAt}`, dedupeKey: `${key}:window` },
+      });
+      await sleep(opening.getTime() - now.getTime());
+      definition = (await bookkeeping.loadDefinition({ workflowId: input.workflowId })) ?? { ...definition, actions: [] };
+      action = findAction(definition.actions, initial.id);
+    }
+  }
+  if (!action || !isEffectAction(action)) {
     await progress({
-      status: 'waiting',
-      currentActionId: action.id,
-      wakeAt,
-      line: {
-        kind: TimelineKinds.delayStarted,
-        detail: `waiting ${action.config.for} until ${wakeAt}`,
-        dedupeKey: `${key}:delay`,
-      },
+      status: 'running',
+      currentActionId: initial.id,
+      line: { kind: TimelineKinds.actionSkipped, detail: 'skipped: the action was deleted from the workflow', dedupeKey: `${key}:deleted` },
     });
-    await sleep(ms);
-    await progress({ status: 'running', currentActionId: action.id });
     return;
   }
-  if (!isEffectAction(action)) return;
   if (!definition.enabled) {
     await progress({
       status: 'running',
       currentActionId: action.id,
-      line: {
-        kind: TimelineKinds.actionSkipped,
-        detail: `skipped ${action.type}: the workflow is off`,
-        dedupeKey: `${key}:skipped`,
-      },
+      line: { kind: TimelineKinds.actionSkipped, detail: `skipped ${action.type}: the workflow is off`, dedupeKey: `${key}:skipped` },
     });
     return;
   }
+  await progress({ status: 'running', currentActionId: action.id });
   const entry = ActionRegistry[action.type];
   const run = (effects[entry.retry] as unknown as Record<ActionActivityName, ActionActivity>)[entry.activity];
   try {
@@ -149,16 +248,12 @@ async function runStep(
       config: action.config,
     });
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
+    if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
     // A final failure of one action is recorded and the enrollment goes on with the next action.
     await progress({
       status: 'running',
       currentActionId: action.id,
-      line: {
-        kind: TimelineKinds.actionFailed,
-        detail: `${action.type} failed: ${error.cause?.message ?? error.message}`,
-        dedupeKey: `${key}:failed`,
-      },
+      line: { kind: TimelineKinds.actionFailed, detail: `${action.type} failed: ${error.cause?.message ?? error.message}`, dedupeKey: `${key}:failed` },
     });
   }
 }

@@ -6,3 +6,6 @@ export const stageEnteredSignal = defineSignal<[StageEnteredEvent]>('stageEntere
 
 /** The workflow was turned off: the automation workflow stops taking events and completes. */
 export const disableSignal = defineSignal('disable');
+
+/** Ends one enrollment: its record left the trigger stage, or the workflow was turned off with `unenroll`. */
+export const unenrollSignal = defineSignal<[{ reason: string }]>('unenroll');

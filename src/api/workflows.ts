@@ -61,8 +61,8 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
     }
   }
 
-  async function requireWorkflow(db: Queryable, id: string, forUpdate = false): Promise<Workflow> {
-    const workflow = await getWorkflow(db, id, forUpdate);
+  async function requireWorkflow(db: Queryable, id: string, lock?: 'FOR UPDATE'): Promise<Workflow> {
+    const workflow = await getWorkflow(db, id, lock);
     if (!workflow) throw notFound('workflow', id);
     return workflow;
   }
@@ -104,7 +104,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
     const id = pathId(req, 'id', 'workflow');
     const patch = parseInput(PatchWorkflowSchema, req.body, 'body');
     const workflow = await inTransaction(pool, async (db) => {
-      await requireWorkflow(db, id, true);
+      await requireWorkflow(db, id, 'FOR UPDATE');
       const change: WorkflowChange = patch;
       return updateWorkflow(db, id, change, { by: callerName(req.caller), change: { type: 'updated', ...patch } });
     });
@@ -114,7 +114,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
   router.delete('/:id', allow(Permissions.configure), async (req, res) => {
     const id = pathId(req, 'id', 'workflow');
     await inTransaction(pool, async (db) => {
-      await requireWorkflow(db, id, true);
+      await requireWorkflow(db, id, 'FOR UPDATE');
       await db.query('DELETE FROM workflows WHERE id = $1', [id]);
     });
     await stopAutomation(deps, id);
@@ -124,7 +124,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
   router.post('/:id/enable', allow(Permissions.configure), async (req, res) => {
     const id = pathId(req, 'id', 'workflow');
     await inTransaction(pool, async (db) => {
-      const workflow = await requireWorkflow(db, id, true);
+      const workflow = await requireWorkflow(db, id, 'FOR UPDATE');
       await checkDefinition(db, workflow);
       if (!workflow.enabled) {
         await updateWorkflow(db, id, { enabled: true }, { by: callerName(req.caller), change: { type: 'enabled' } });
@@ -138,7 +138,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
     const id = pathId(req, 'id', 'workflow');
     const input = parseInput(DisableWorkflowSchema, req.body ?? {}, 'body');
     await inTransaction(pool, async (db) => {
-      const workflow = await requireWorkflow(db, id, true);
+      const workflow = await requireWorkflow(db, id, 'FOR UPDATE');
       if (workflow.enabled) {
         await updateWorkflow(
           db,

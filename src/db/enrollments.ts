@@ -32,18 +32,48 @@ export async function insertEnrollment(
   return rowCount === 1;
 }
 
-/** True when the record has been enrolled in the workflow before by another event. */
-export async function hasEarlierEnrollment(
+/** Another enrollment of the record in the workflow, if any; `active` when one is still running or waiting. */
+export async function findEarlierEnrollment(
   db: Queryable,
   workflowId: string,
   recordId: string,
   enrollmentId: string,
-): Promise<boolean> {
-  const { rowCount } = await db.query(
-    'SELECT 1 FROM enrollments WHERE workflow_id = $1 AND record_id = $2 AND id <> $3 LIMIT 1',
+): Promise<{ active: boolean } | undefined> {
+  const { rows } = await db.query<{ active: boolean }>(
+    `SELECT bool_or(status IN ('running', 'waiting')) AS active FROM enrollments
+     WHERE workflow_id = $1 AND record_id = $2 AND id <> $3 HAVING count(*) > 0`,
     [workflowId, recordId, enrollmentId],
   );
-  return (rowCount ?? 0) > 0;
+  return rows[0];
+}
+
+/**
+ * Running or waiting enrollments of a record in stage-triggered workflows that unenroll on stage exit and whose
+ * trigger stage is not `stageId`: the ones a move to `stageId` ends.
+ */
+export async function listEnrollmentsLeftBehind(
+  db: Queryable,
+  recordId: string,
+  stageId: string,
+): Promise<{ id: string; stageId: string }[]> {
+  const { rows } = await db.query<{ id: string; stage_id: string }>(
+    `SELECT e.id, w.trigger->>'stageId' AS stage_id FROM enrollments e JOIN workflows w ON w.id = e.workflow_id
+     WHERE e.record_id = $1 AND e.status IN ('running', 'waiting')
+       AND w.trigger->>'type' = 'stage_entered' AND w.trigger->>'stageId' <> $2
+       AND coalesce((w.settings->>'unenrollOnStageExit')::boolean, true)
+     ORDER BY e.started_at`,
+    [recordId, stageId],
+  );
+  return rows.map((row) => ({ id: row.id, stageId: row.stage_id }));
+}
+
+/** Ids of the running or waiting enrollments of a workflow. */
+export async function listActiveEnrollmentIds(db: Queryable, workflowId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM enrollments WHERE workflow_id = $1 AND status IN ('running', 'waiting') ORDER BY started_at`,
+    [workflowId],
+  );
+  return rows.map((row) => row.id);
 }
 
 export async function updateEnrollment(

@@ -1,4 +1,4 @@
-import type { StageEnteredEvent } from '../domain';
+import type { StageEnteredEvent, UnenrollWorkflowEvent } from '../domain';
 import { EventTypes, TimelineKinds } from '../domain';
 import type { Queryable } from './pool';
 import { appendTimeline } from './timeline';
@@ -26,19 +26,29 @@ export async function enqueueStageEntered(db: Queryable, event: StageEnteredEven
   await db.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, event.eventId]);
 }
 
-export interface OutboxRow {
-  id: string;
-  event_id: string;
-  type: string;
-  record_id: string;
-  payload: StageEnteredEvent;
-  attempts: number;
+/**
+ * Asks the relay to end every running or waiting enrollment of a workflow. Stored in the transaction that turns
+ * the workflow off, so the request survives an unreachable Temporal.
+ */
+export async function enqueueUnenrollWorkflow(db: Queryable, event: UnenrollWorkflowEvent): Promise<void> {
+  await db.query('INSERT INTO outbox (event_id, type, record_id, payload) VALUES ($1, $2, $3, $4)', [
+    event.eventId,
+    EventTypes.unenrollWorkflow,
+    '',
+    JSON.stringify(event),
+  ]);
+  await db.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, event.eventId]);
 }
+
+export type OutboxRow = { id: string; event_id: string; attempts: number } & (
+  | { type: typeof EventTypes.stageEntered; payload: StageEnteredEvent }
+  | { type: typeof EventTypes.unenrollWorkflow; payload: UnenrollWorkflowEvent }
+);
 
 /** Locks up to `limit` undelivered rows, oldest first, skipping rows another relay holds. */
 export async function lockPendingEvents(db: Queryable, limit: number): Promise<OutboxRow[]> {
   const { rows } = await db.query<OutboxRow>(
-    `SELECT id, event_id, type, record_id, payload, attempts FROM outbox
+    `SELECT id, event_id, type, payload, attempts FROM outbox
      WHERE delivered_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
     [limit],
   );

@@ -49,11 +49,13 @@ export async function insertWorkflow(db: Queryable, workflow: NewWorkflow): Prom
   return rows[0] && toWorkflow(rows[0]);
 }
 
-export async function getWorkflow(db: Queryable, id: string, forUpdate = false): Promise<Workflow | undefined> {
-  const { rows } = await db.query<WorkflowRow>(
-    `SELECT * FROM workflows WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
-    [id],
-  );
+/** Reads a workflow; `lock` holds its row until the surrounding transaction ends. */
+export async function getWorkflow(
+  db: Queryable,
+  id: string,
+  lock?: 'FOR UPDATE' | 'FOR SHARE',
+): Promise<Workflow | undefined> {
+  const { rows } = await db.query<WorkflowRow>(`SELECT * FROM workflows WHERE id = $1 ${lock ?? ''}`, [id]);
   return rows[0] && toWorkflow(rows[0]);
 }
 

@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { type ConditionGroup, ConditionGroupSchema, RandomSplitSchema, randomSplitsOf } from './conditions';
 import { DurationSchema } from './duration';
 import { IdSchema } from './ids';
+import { type DelayConfig, DelayConfigSchema } from './schedule';
+import { type WebhookConfig, WebhookConfigSchema } from './webhook';
 
 /**
  * The action registry. Each action type is a zod config schema plus, for actions with side effects,
@@ -40,13 +43,20 @@ export type SetPropertyConfig = z.infer<typeof SetPropertyConfigSchema>;
 export const SetStageConfigSchema = z.object({ stageId: IdSchema }).strict();
 export type SetStageConfig = z.infer<typeof SetStageConfigSchema>;
 
-export const DelayConfigSchema = z.object({ for: DurationSchema }).strict();
-export type DelayConfig = z.infer<typeof DelayConfigSchema>;
+export const TemplateRefSchema = z.union([
+  z.enum(['ticket_received', 'ticket_closed']),
+  z.object({ customEmailId: IdSchema }).strict(),
+]);
+export type TemplateRef = z.infer<typeof TemplateRefSchema>;
+
+export const SendEmailConfigSchema = z.object({ template: TemplateRefSchema }).strict();
+export type SendEmailConfig = z.infer<typeof SendEmailConfigSchema>;
 
 /** Retry-policy groups; their policies are defined once, in the enrollment workflow. */
-export const RetryGroups = { quickDb: 'quickDb', smtp: 'smtp' } as const;
+export const RetryGroups = { quickDb: 'quickDb', smtp: 'smtp', webhook: 'webhook' } as const;
 export type RetryGroup = (typeof RetryGroups)[keyof typeof RetryGroups];
 
+/** Actions with side effects: the config schema, the activity that performs them, and its retry group. */
 export const ActionRegistry = {
   create_task: { config: CreateTaskConfigSchema, activity: 'createTask', retry: RetryGroups.quickDb },
   send_internal_notification: {
@@ -54,8 +64,10 @@ export const ActionRegistry = {
     activity: 'sendInternalNotification',
     retry: RetryGroups.smtp,
   },
+  send_email: { config: SendEmailConfigSchema, activity: 'sendEmail', retry: RetryGroups.smtp },
   set_property: { config: SetPropertyConfigSchema, activity: 'setProperty', retry: RetryGroups.quickDb },
   set_stage: { config: SetStageConfigSchema, activity: 'setStage', retry: RetryGroups.quickDb },
+  webhook: { config: WebhookConfigSchema, activity: 'callWebhook', retry: RetryGroups.webhook },
 } as const;
 export type EffectActionType = keyof typeof ActionRegistry;
 export type ActionActivityName = (typeof ActionRegistry)[EffectActionType]['activity'];
@@ -63,31 +75,86 @@ export type ActionActivityName = (typeof ActionRegistry)[EffectActionType]['acti
 export const CommentSchema = z.object({ id: IdSchema, by: z.string(), at: z.string(), body: z.string() });
 export type Comment = z.infer<typeof CommentSchema>;
 
+type Scalar = string | number | boolean | null;
+
+/**
+ * An action in a workflow definition. Branch actions hold nested action lists. `Id` is `string` once stored, and
+ * may be missing (`string | undefined`) in what clients send.
+ */
+export type ActionNode<Id extends string | undefined = string> = { id: Id; comments: Comment[] } & (
+  | { type: 'create_task'; config: CreateTaskConfig }
+  | { type: 'send_internal_notification'; config: SendInternalNotificationConfig }
+  | { type: 'send_email'; config: SendEmailConfig }
+  | { type: 'set_property'; config: SetPropertyConfig }
+  | { type: 'set_stage'; config: SetStageConfig }
+  | { type: 'webhook'; config: WebhookConfig }
+  | { type: 'delay'; config: DelayConfig }
+  | { type: 'branch_if'; config: { conditions: ConditionGroup; then: ActionNode<Id>[]; else: ActionNode<Id>[] } }
+  | {
+      type: 'branch_value';
+      config: { property: string; cases: { values: Scalar[]; actions: ActionNode<Id>[] }[]; default: ActionNode<Id>[] };
+    }
+  | { type: 'branch_random'; config: { splits: { percent: number; actions: ActionNode<Id>[] }[] } }
+);
+export type Action = ActionNode<string>;
+export type ActionInput = ActionNode<string | undefined>;
+export type ActionType = Action['type'];
+
+const MAX_LIST = 200;
+const actionList = () => z.array(z.lazy(() => ActionInputSchema)).max(MAX_LIST);
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
 function actionSchema<T extends string, C extends z.ZodType>(type: T, config: C) {
   return z
     .object({
       id: IdSchema.optional(),
       type: z.literal(type),
       config,
-      comments: z.array(CommentSchema).default([]),
+      comments: z.array(CommentSchema).max(500).default([]),
     })
     .strict();
 }
 
-/** An action as clients send it: `id` is optional and filled in by the server. */
-export const ActionInputSchema = z.discriminatedUnion('type', [
-  actionSchema('create_task', CreateTaskConfigSchema),
-  actionSchema('send_internal_notification', SendInternalNotificationConfigSchema),
-  actionSchema('set_property', SetPropertyConfigSchema),
-  actionSchema('set_stage', SetStageConfigSchema),
-  actionSchema('delay', DelayConfigSchema),
-]);
-export type ActionInput = z.infer<typeof ActionInputSchema>;
-export type Action = ActionInput & { id: string };
-export type ActionType = Action['type'];
+/** An action as clients send it (ids optional, filled in by the server), nested lists included. */
+export const ActionInputSchema: z.ZodType<ActionInput> = z.lazy(() =>
+  z.discriminatedUnion('type', [
+    actionSchema('create_task', CreateTaskConfigSchema),
+    actionSchema('send_internal_notification', SendInternalNotificationConfigSchema),
+    actionSchema('send_email', SendEmailConfigSchema),
+    actionSchema('set_property', SetPropertyConfigSchema),
+    actionSchema('set_stage', SetStageConfigSchema),
+    actionSchema('webhook', WebhookConfigSchema),
+    actionSchema('delay', DelayConfigSchema),
+    actionSchema(
+      'branch_if',
+      z.object({ conditions: ConditionGroupSchema, then: actionList().default([]), else: actionList().default([]) }).strict(),
+    ),
+    actionSchema(
+      'branch_value',
+      z
+        .object({
+          property: z.string().min(1).max(100),
+          cases: z
+            .array(z.object({ values: z.array(scalar).min(1).max(100), actions: actionList().default([]) }).strict())
+            .min(1)
+            .max(20),
+          default: actionList().default([]),
+        })
+        .strict(),
+    ),
+    actionSchema(
+      'branch_random',
+      z
+        .object({
+          splits: randomSplitsOf(RandomSplitSchema.extend({ actions: actionList().default([]) }).strict()),
+        })
+        .strict(),
+    ),
+  ]),
+) as z.ZodType<ActionInput>;
 
 /** True for action types that change something outside the enrollment (skipped while a workflow is off). */
-export function isEffectAction(action: Action): action is Action & { type: EffectActionType } {
+export function isEffectAction(action: Action): action is Extract<Action, { type: EffectActionType }> {
   return action.type in ActionRegistry;
 }
 
@@ -107,37 +174,4 @@ export interface ActionRunInput<Config = unknown> {
 /** What an action activity reports back; `detail` is the timeline sentence. */
 export interface ActionOutcome {
   detail: string;
-}
-
-/** Where an enrollment is in its walk: the last action it ran and the ids that followed it at that moment. */
-export interface WalkPosition {
-  actionId: string;
-  followingIds: string[];
-}
-
-/**
- * The action to run next in the current definition, so that edits reach enrollments in flight: normally the one
- * after the last action run. If that action has since been deleted, the walk goes on with the first action that
- * followed it and still exists; when none does (it was deleted with everything after it), the walk ends.
- */
-export function nextActionAfter(
-  actions: readonly Action[],
-  position: WalkPosition | undefined,
-): { action: Action; position: WalkPosition } | undefined {
-  let index = 0;
-  if (position) {
-    const found = actions.findIndex((action) => action.id === position.actionId);
-    if (found >= 0) index = found + 1;
-    else {
-      const survivor = position.followingIds.find((id) => actions.some((action) => action.id === id));
-      index = survivor === undefined ? -1 : actions.findIndex((action) => action.id === survivor);
-    }
-  }
-  const action = index >= 0 ? actions[index] : undefined;
-  return (
-    action && {
-      action,
-      position: { actionId: action.id, followingIds: actions.slice(index + 1).map((next) => next.id) },
-    }
-  );
 }

@@ -1,5 +1,5 @@
 /** Kinds of automation events carried by outbox rows and Temporal signals. */
-export const EventTypes = { stageEntered: 'stage_entered' } as const;
+export const EventTypes = { stageEntered: 'stage_entered', unenrollWorkflow: 'unenroll_workflow' } as const;
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
 
 /** A record entered a stage (created in it or moved to it). Carries ids, not documents. */
@@ -11,6 +11,15 @@ export interface StageEnteredEvent {
   /** How many automation steps led to this event: 0 for a change made over HTTP. */
   depth: number;
   occurredAt: string;
+  /** The enrollment whose `set_stage` made this move; it is not unenrolled for leaving its own stage. */
+  causedByEnrollmentId?: string;
+}
+
+/** Every running or waiting enrollment of a workflow is to end (it was turned off with `unenroll: true`). */
+export interface UnenrollWorkflowEvent {
+  eventId: string;
+  workflowId: string;
+  reason: string;
 }
 
 /** Kinds of lines in a record's timeline. */
@@ -23,6 +32,7 @@ export const TimelineKinds = {
   actionSkipped: 'action_skipped',
   actionFailed: 'action_failed',
   delayStarted: 'delay_started',
+  waitingForWindow: 'waiting_for_window',
   unenrolled: 'unenrolled',
   statusChanged: 'status_changed',
   propertyChanged: 'property_changed',

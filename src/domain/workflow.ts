@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { type Action, type ActionInput, ActionInputSchema } from './actions';
 import { IdSchema } from './ids';
 import type { Pipeline } from './pipeline';
+import { ExecutionWindowSchema } from './schedule';
+import { allActions } from './walk';
 
 export const TriggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stage_entered'), stageId: IdSchema }).strict(),
@@ -17,20 +19,10 @@ export const EnrollmentRulesSchema = z
   .strict();
 export type EnrollmentRules = z.infer<typeof EnrollmentRulesSchema>;
 
-const TIME = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:mm (24-hour)');
-
 export const WorkflowSettingsSchema = z
   .object({
     unenrollOnStageExit: z.boolean().default(true),
-    executionWindow: z
-      .object({
-        days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).min(1),
-        start: TIME,
-        end: TIME,
-        timezone: z.string().min(1),
-      })
-      .strict()
-      .optional(),
+    executionWindow: ExecutionWindowSchema.optional(),
   })
   .strict();
 export type WorkflowSettings = z.infer<typeof WorkflowSettingsSchema>;
@@ -76,9 +68,32 @@ export interface Workflow {
   updatedAt: string;
 }
 
-/** Gives every action without an id a fresh one from `makeId`. */
+/** Gives every action without an id, nested ones included, a fresh one from `makeId`. */
 export function withActionIds(actions: ActionInput[], makeId: () => string): Action[] {
-  return actions.map((action) => ({ ...action, id: action.id ?? makeId() }));
+  return actions.map((input) => {
+    const action = { ...input, id: input.id ?? makeId() } as Action;
+    const withIds = (list: ActionInput[]) => withActionIds(list, makeId);
+    switch (input.type) {
+      case 'branch_if':
+        return { ...action, config: { ...input.config, then: withIds(input.config.then), else: withIds(input.config.else) } } as Action;
+      case 'branch_value':
+        return {
+          ...action,
+          config: {
+            ...input.config,
+            cases: input.config.cases.map((branchCase) => ({ ...branchCase, actions: withIds(branchCase.actions) })),
+            default: withIds(input.config.default),
+          },
+        } as Action;
+      case 'branch_random':
+        return {
+          ...action,
+          config: { splits: input.config.splits.map((split) => ({ ...split, actions: withIds(split.actions) })) },
+        } as Action;
+      default:
+        return action;
+    }
+  });
 }
 
 /** A rule a definition breaks; `actionId` is set when one action is at fault. */
@@ -89,12 +104,14 @@ export interface DefinitionProblem {
 }
 
 /**
- * Checks the rules a definition must keep before it can run: stages it names exist in its pipeline,
- * the trigger fits the pipeline, action ids are unique. Shapes are already checked by the schemas.
+ * Checks the rules a definition must keep before it can run: stages it names exist in its pipeline, custom email
+ * templates exist, the trigger fits the pipeline, action ids are unique across the whole tree. Shapes are already
+ * checked by the schemas. Paths of nested actions read `<branchActionId>.<branch>[index]`.
  */
 export function findDefinitionProblems(
   workflow: Pick<Workflow, 'trigger' | 'actions'>,
   pipeline: Pipeline,
+  knownTemplateIds: ReadonlySet<string> = new Set(),
 ): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
   const stageIds = new Set(pipeline.stages.map((stage) => stage.id));
@@ -108,25 +125,32 @@ export function findDefinitionProblems(
     problems.push({ path: ['trigger', 'type'], message: 'ticket_email triggers need a ticket pipeline' });
   }
   const seen = new Set<string>();
-  workflow.actions.forEach((action, index) => {
+  for (const { action, list, index } of allActions(workflow.actions)) {
+    const path = [...(list ? [`${list.parentId}.${list.branch}`] : ['actions']), index];
     if (seen.has(action.id)) {
-      problems.push({
-        path: ['actions', index, 'id'],
-        actionId: action.id,
-        message: `duplicate action id "${action.id}"`,
-      });
+      problems.push({ path: [...path, 'id'], actionId: action.id, message: `duplicate action id "${action.id}"` });
     }
     seen.add(action.id);
     if (action.type === 'set_stage' && !stageIds.has(action.config.stageId)) {
       problems.push({
-        path: ['actions', index, 'config', 'stageId'],
+        path: [...path, 'config', 'stageId'],
         actionId: action.id,
         message: `stage "${action.config.stageId}" is not in pipeline "${pipeline.id}"`,
       });
     }
-  });
+    if (action.type === 'send_email' && typeof action.config.template === 'object' && !knownTemplateIds.has(action.config.template.customEmailId)) {
+      problems.push({
+        path: [...path, 'config', 'template', 'customEmailId'],
+        actionId: action.id,
+        message: `email template "${action.config.template.customEmailId}" does not exist`,
+      });
+    }
+  }
   return problems;
 }
+
+/** Ticket sources whose tickets a workflow skips unless its `enrollment.includeSources` lists them. */
+export const SOURCES_EXCLUDED_BY_DEFAULT: readonly string[] = ['chat', 'messenger'];
 
 /** True when `trigger` fires for a record entering `stageId`. */
 export function triggerMatchesStage(trigger: Trigger, stageId: string): boolean {

@@ -1,14 +1,15 @@
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Pool, PoolClient } from 'pg';
-import { automationWorkflowId, type StageEnteredEvent, TimelineKinds } from '../domain';
-import { lockPendingEvents, markDelivered, OUTBOX_CHANNEL, recordDeliveryFailure } from '../db/outbox';
+import { automationWorkflowId, EventTypes, type StageEnteredEvent, TimelineKinds } from '../domain';
+import { listActiveEnrollmentIds, listEnrollmentsLeftBehind } from '../db/enrollments';
+import { lockPendingEvents, markDelivered, OUTBOX_CHANNEL, type OutboxRow, recordDeliveryFailure } from '../db/outbox';
 import { inTransaction } from '../db/pool';
 import { appendTimeline } from '../db/timeline';
 import { withDeadline } from './client';
 import { listStageWorkflows } from '../db/workflows';
 import type { Logger } from '../log';
 import { automationWorkflow } from '../../workflows/automation';
-import { stageEnteredSignal } from '../../workflows/signals';
+import { stageEnteredSignal, unenrollSignal } from '../../workflows/signals';
 
 export interface RelayDeps {
   pool: Pool;
@@ -31,11 +32,14 @@ const MAX_BACKOFF_MS = 30_000;
 const SIGNAL_TIMEOUT_MS = 5_000;
 
 /**
- * Moves outbox rows to Temporal. For each stage-entry event it signals (signalWithStart) the automation workflow
- * of every enabled workflow whose trigger matches, and writes "not enrolled: the workflow is off" to the timeline
- * for each matching workflow that is off. A row is marked delivered only after every signal was accepted; if
- * Temporal is unreachable the row stays and is retried with growing gaps. Redelivery is safe: automation
- * workflows drop event ids they have seen.
+ * Moves outbox rows to Temporal, oldest first.
+ * - A stage entry signals (signalWithStart) the automation workflow of every enabled workflow whose trigger
+ *   matches, writes "not enrolled: the workflow is off" for each matching workflow that is off, and unenrolls the
+ *   record from workflows of the stage it left (when they unenroll on stage exit).
+ * - An "unenroll workflow" row signals every running or waiting enrollment of that workflow to end.
+ * A row is marked delivered only after every call for it succeeded; while Temporal is unreachable it stays and is
+ * retried with growing gaps. Redelivery is safe: automation workflows drop event ids they have seen, and a second
+ * unenroll signal changes nothing.
  */
 export function createRelay(deps: RelayDeps): Relay {
   const batchSize = deps.batchSize ?? 100;
@@ -55,7 +59,7 @@ export function createRelay(deps: RelayDeps): Relay {
         const done: string[] = [];
         for (const event of events) {
           try {
-            await deliver(db, event.payload);
+            await deliver(db, event);
             done.push(event.id);
           } catch (error) {
             // Keep order: stop at the first event that cannot be delivered; it is retried first next time.
@@ -75,7 +79,19 @@ export function createRelay(deps: RelayDeps): Relay {
     }
   }
 
-  async function deliver(db: PoolClient, event: StageEnteredEvent): Promise<void> {
+  async function deliver(db: PoolClient, event: OutboxRow): Promise<void> {
+    switch (event.type) {
+      case EventTypes.stageEntered:
+        await unenrollLeftBehind(db, event.payload);
+        return deliverStageEntered(db, event.payload);
+      case EventTypes.unenrollWorkflow:
+        for (const enrollmentId of await listActiveEnrollmentIds(db, event.payload.workflowId)) {
+          await unenroll(enrollmentId, event.payload.reason);
+        }
+    }
+  }
+
+  async function deliverStageEntered(db: PoolClient, event: StageEnteredEvent): Promise<void> {
     const workflows = await listStageWorkflows(db, event.pipelineId, event.stageId);
     for (const workflow of workflows) {
       if (!workflow.enabled) {
@@ -89,7 +105,6 @@ export function createRelay(deps: RelayDeps): Relay {
         });
         continue;
       }
-      // A deadline, so that an unreachable Temporal fails the attempt instead of holding the batch.
       await withDeadline(deps.temporal, SIGNAL_TIMEOUT_MS, () =>
         deps.temporal.workflow.signalWithStart(automationWorkflow, {
           workflowId: automationWorkflowId(workflow.id),
@@ -99,6 +114,25 @@ export function createRelay(deps: RelayDeps): Relay {
           signalArgs: [event],
         }),
       );
+    }
+  }
+
+  /** A record that leaves a stage leaves the enrollments of workflows triggered by it (unless they say otherwise). */
+  async function unenrollLeftBehind(db: PoolClient, event: StageEnteredEvent): Promise<void> {
+    for (const enrollment of await listEnrollmentsLeftBehind(db, event.recordId, event.stageId)) {
+      if (enrollment.id === event.causedByEnrollmentId) continue;
+      await unenroll(enrollment.id, `the record left stage "${enrollment.stageId}" (moved to "${event.stageId}")`);
+    }
+  }
+
+  async function unenroll(enrollmentId: string, reason: string): Promise<void> {
+    try {
+      await withDeadline(deps.temporal, SIGNAL_TIMEOUT_MS, () =>
+        deps.temporal.workflow.getHandle(enrollmentId).signal(unenrollSignal, { reason }),
+      );
+    } catch (error) {
+      // An enrollment that has just finished cannot be unenrolled; nothing is lost.
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
   }
 

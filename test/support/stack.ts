@@ -89,6 +89,7 @@ export async function startTestStack(options: { worker?: boolean; temporalAddres
         pool,
         mailer,
         mailFrom: 'Pipewright Test <automations@test.local>',
+        webhookPolicy: { allowPrivateTargets: true, allowedHosts: [], timeoutMs: 5_000 },
         log,
         workflowBundle: { codePath: readTestEnv(TestEnv.workflowBundle) },
         wrapActivities,

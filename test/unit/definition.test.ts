@@ -1,4 +1,4 @@
-import { type Action, ActionInputSchema, nextActionAfter } from '../../src/domain/actions';
+import { type Action, ActionInputSchema } from '../../src/domain/actions';
 import type { Pipeline } from '../../src/domain/pipeline';
 import { CreateWorkflowSchema, findDefinitionProblems } from '../../src/domain/workflow';
 
@@ -71,34 +71,5 @@ describe('workflow schemas', () => {
       config: { to: {}, subject: 's', body: 'b' },
     });
     expect(nobody.success).toBe(false);
-  });
-});
-
-describe('nextActionAfter', () => {
-  const actions = [task('a'), task('b'), task('c')];
-  const walk = (list: Action[]) => {
-    const ids: string[] = [];
-    for (let next = nextActionAfter(list, undefined); next; next = nextActionAfter(list, next.position))
-      ids.push(next.action.id);
-    return ids;
-  };
-
-  it('walks the list in order', () => {
-    expect(walk(actions)).toEqual(['a', 'b', 'c']);
-  });
-
-  it('follows edits: an action inserted after the current one runs next', () => {
-    const afterA = nextActionAfter(actions, undefined)!.position;
-    expect(nextActionAfter([task('a'), task('new'), task('b')], afterA)?.action.id).toBe('new');
-  });
-
-  it('goes on with the next surviving action when the current one was deleted alone', () => {
-    const atB = { actionId: 'b', followingIds: ['c'] };
-    expect(nextActionAfter([task('a'), task('c')], atB)?.action.id).toBe('c');
-    expect(nextActionAfter([task('c')], atB)?.action.id).toBe('c');
-  });
-
-  it('ends the walk when the current action was deleted with everything after it', () => {
-    expect(nextActionAfter([task('a')], { actionId: 'b', followingIds: ['c'] })).toBeUndefined();
   });
 });
