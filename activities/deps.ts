@@ -27,7 +27,6 @@ export interface WebhookPolicy {
   timeoutMs: number;
 }
 
-
 export { NonRetryableErrors } from '../src/domain/errors';
 
 /** Reads the record an action works on; a record that is gone is a final failure, not a retry. */

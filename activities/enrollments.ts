@@ -61,7 +61,8 @@ async function refusalReason(
   }
   const earlier = await findEarlierEnrollment(db, input.workflowId, input.recordId, input.enrollmentId);
   if (earlier && !enrollment.reenroll) return 'the record was enrolled before and re-enrollment is off';
-  if (earlier?.active) return 'the record is still enrolled from an earlier entry; a record is never enrolled twice at once';
+  if (earlier?.active)
+    return 'the record is still enrolled from an earlier entry; a record is never enrolled twice at once';
   return undefined;
 }
 

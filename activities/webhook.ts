@@ -87,12 +87,7 @@ const bareHost = (name: string) =>
     .replace(/\.$/, '')
     .toLowerCase();
 
-export function createWebhookActivities({
-  pool,
-  clock,
-  log,
-  webhookPolicy,
-}: ActivityDeps) {
+export function createWebhookActivities({ pool, clock, log, webhookPolicy }: ActivityDeps) {
   /** Refuses a target on a loopback or private address unless the policy allows it; `what` names the request. */
   async function refusePrivateTarget(url: URL, what: string): Promise<void> {
     if (webhookPolicy.allowPrivateTargets) return;

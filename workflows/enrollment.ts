@@ -42,24 +42,37 @@ type ActionActivity = (input: ActionRunInput) => Promise<ActionOutcome>;
 const effects: Record<RetryGroup, Activities> = {
   quickDb: proxyActivities<Activities>({
     startToCloseTimeout: '30s',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   }),
   smtp: proxyActivities<Activities>({
     startToCloseTimeout: '1m',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '5m',
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   }),
   // Like the best-known CRM webhooks: growing gaps for up to three days, then the action fails.
   webhook: proxyActivities<Activities>({
     startToCloseTimeout: '1m',
     scheduleToCloseTimeout: '3 days',
-    retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '1h', nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '10s',
+      backoffCoefficient: 2,
+      maximumInterval: '1h',
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   }),
 };
 
 export type EnrollmentResult =
-  | { status: 'completed' }
-  | { status: 'not_enrolled'; reason: string }
-  | { status: 'cancelled'; reason: string };
+  { status: 'completed' } | { status: 'not_enrolled'; reason: string } | { status: 'cancelled'; reason: string };
 
 type Progress = Omit<ProgressInput, 'enrollmentId' | 'workflowId' | 'recordId'>;
 
@@ -90,14 +103,21 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     await CancellationScope.nonCancellable(() =>
       progress({
         status: 'cancelled',
-        line: { kind: TimelineKinds.unenrolled, detail: `unenrolled: ${reason}`, dedupeKey: `${input.enrollmentId}:unenrolled` },
+        line: {
+          kind: TimelineKinds.unenrolled,
+          detail: `unenrolled: ${reason}`,
+          dedupeKey: `${input.enrollmentId}:unenrolled`,
+        },
       }),
     );
     return { status: 'cancelled', reason };
   }
 }
 
-async function walkActions(input: EnrollmentInput, progress: (change: Progress) => Promise<void>): Promise<EnrollmentResult> {
+async function walkActions(
+  input: EnrollmentInput,
+  progress: (change: Progress) => Promise<void>,
+): Promise<EnrollmentResult> {
   const begin = await beginEnrollment(input);
   if (!begin.enrolled) return { status: 'not_enrolled', reason: begin.reason ?? 'not enrolled' };
 
@@ -107,21 +127,33 @@ async function walkActions(input: EnrollmentInput, progress: (change: Progress) 
     if (!definition) {
       await progress({
         status: 'cancelled',
-        line: { kind: TimelineKinds.unenrolled, detail: 'unenrolled: the workflow was deleted', dedupeKey: `${input.enrollmentId}:deleted` },
+        line: {
+          kind: TimelineKinds.unenrolled,
+          detail: 'unenrolled: the workflow was deleted',
+          dedupeKey: `${input.enrollmentId}:deleted`,
+        },
       });
       return { status: 'cancelled', reason: 'the workflow was deleted' };
     }
     const step = nextStep(definition.actions, walk);
     if (step.kind === 'end') {
-      const detail = step.reason === 'deleted' ? 'enrollment ended: the remaining actions were deleted' : 'enrollment completed';
-      await progress({ status: 'completed', line: { kind: TimelineKinds.enrollmentCompleted, detail, dedupeKey: `${input.enrollmentId}:end` } });
+      const detail =
+        step.reason === 'deleted' ? 'enrollment ended: the remaining actions were deleted' : 'enrollment completed';
+      await progress({
+        status: 'completed',
+        line: { kind: TimelineKinds.enrollmentCompleted, detail, dedupeKey: `${input.enrollmentId}:end` },
+      });
       return { status: 'completed' };
     }
     for (const deletedId of step.deletedIds) {
       await progress({
         status: 'running',
         currentActionId: deletedId,
-        line: { kind: TimelineKinds.actionSkipped, detail: 'skipped: the action was deleted from the workflow', dedupeKey: `${input.enrollmentId}:${deletedId}:deleted` },
+        line: {
+          kind: TimelineKinds.actionSkipped,
+          detail: 'skipped: the action was deleted from the workflow',
+          dedupeKey: `${input.enrollmentId}:${deletedId}:deleted`,
+        },
       });
     }
     walk = await runStep({ input, progress, definition, walk: step.walk }, step.action);
@@ -139,7 +171,11 @@ interface StepContext {
 async function runStep(ctx: StepContext, action: Action): Promise<Walk> {
   const { input, progress } = ctx;
   const key = `${input.enrollmentId}:${action.id}`;
-  const line = (kind: TimelineKind, detail: string, suffix: string) => ({ kind, detail, dedupeKey: `${key}:${suffix}` });
+  const line = (kind: TimelineKind, detail: string, suffix: string) => ({
+    kind,
+    detail,
+    dedupeKey: `${key}:${suffix}`,
+  });
 
   switch (action.type) {
     case 'delay': {
@@ -147,15 +183,28 @@ async function runStep(ctx: StepContext, action: Action): Promise<Walk> {
       const now = new Date();
       const result = delayWakeAt(action.config, now, record?.properties ?? {});
       if ('error' in result) {
-        await progress({ status: 'running', currentActionId: action.id, line: line(TimelineKinds.actionSkipped, `delay skipped: ${result.error}`, 'skipped') });
+        await progress({
+          status: 'running',
+          currentActionId: action.id,
+          line: line(TimelineKinds.actionSkipped, `delay skipped: ${result.error}`, 'skipped'),
+        });
         return ctx.walk;
       }
       const wakeAt = result.wakeAt.toISOString();
       if (result.wakeAt.getTime() <= now.getTime()) {
-        await progress({ status: 'running', currentActionId: action.id, line: line(TimelineKinds.delayStarted, `delay until ${wakeAt} is already past; continuing`, 'delay') });
+        await progress({
+          status: 'running',
+          currentActionId: action.id,
+          line: line(TimelineKinds.delayStarted, `delay until ${wakeAt} is already past; continuing`, 'delay'),
+        });
         return ctx.walk;
       }
-      await progress({ status: 'waiting', currentActionId: action.id, wakeAt, line: line(TimelineKinds.delayStarted, `waiting until ${wakeAt}`, 'delay') });
+      await progress({
+        status: 'waiting',
+        currentActionId: action.id,
+        wakeAt,
+        line: line(TimelineKinds.delayStarted, `waiting until ${wakeAt}`, 'delay'),
+      });
       await sleep(result.wakeAt.getTime() - now.getTime());
       return ctx.walk;
     }
@@ -163,7 +212,11 @@ async function runStep(ctx: StepContext, action: Action): Promise<Walk> {
     case 'branch_value':
     case 'branch_random': {
       const branch = await chooseBranch(input, action);
-      await progress({ status: 'running', currentActionId: action.id, line: line(TimelineKinds.actionCompleted, branch.detail, 'completed') });
+      await progress({
+        status: 'running',
+        currentActionId: action.id,
+        line: line(TimelineKinds.actionCompleted, branch.detail, 'completed'),
+      });
       return enterBranch(ctx.walk, action.id, branch.key);
     }
     default:
@@ -176,13 +229,22 @@ async function chooseBranch(input: EnrollmentInput, action: Action): Promise<{ k
   if (action.type === 'branch_random') {
     // Math.random is seeded by Temporal: the same roll on every replay.
     const index = pickSplit(action.config.splits, Math.random());
-    return { key: `split:${index}`, detail: `random split: took split ${index + 1} (${action.config.splits[index]?.percent} %)` };
+    return {
+      key: `split:${index}`,
+      detail: `random split: took split ${index + 1} (${action.config.splits[index]?.percent} %)`,
+    };
   }
   // Conditions see a fresh snapshot of the record, read now.
-  const record = (await bookkeeping.readRecordSnapshot({ recordId: input.recordId })) ?? { stageId: '', properties: {} };
+  const record = (await bookkeeping.readRecordSnapshot({ recordId: input.recordId })) ?? {
+    stageId: '',
+    properties: {},
+  };
   if (action.type === 'branch_if') {
     const met = evaluateConditions(action.config.conditions, record);
-    return { key: met ? 'then' : 'else', detail: met ? 'conditions met: took "then"' : 'conditions not met: took "else"' };
+    return {
+      key: met ? 'then' : 'else',
+      detail: met ? 'conditions met: took "then"' : 'conditions not met: took "else"',
+    };
   }
   if (action.type !== 'branch_value') throw new Error(`not a branch: ${action.type}`);
   const { property } = action.config;
@@ -211,10 +273,17 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
         status: 'waiting',
         currentActionId: initial.id,
         wakeAt,
-        line: { kind: TimelineKinds.waitingForWindow, detail: `outside the execution window: waiting until ${wakeAt}`, dedupeKey: `${key}:window` },
+        line: {
+          kind: TimelineKinds.waitingForWindow,
+          detail: `outside the execution window: waiting until ${wakeAt}`,
+          dedupeKey: `${key}:window`,
+        },
       });
       await sleep(opening.getTime() - now.getTime());
-      definition = (await bookkeeping.loadDefinition({ workflowId: input.workflowId })) ?? { ...definition, actions: [] };
+      definition = (await bookkeeping.loadDefinition({ workflowId: input.workflowId })) ?? {
+        ...definition,
+        actions: [],
+      };
       action = findAction(definition.actions, initial.id);
     }
   }
@@ -222,7 +291,11 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
     await progress({
       status: 'running',
       currentActionId: initial.id,
-      line: { kind: TimelineKinds.actionSkipped, detail: 'skipped: the action was deleted from the workflow', dedupeKey: `${key}:deleted` },
+      line: {
+        kind: TimelineKinds.actionSkipped,
+        detail: 'skipped: the action was deleted from the workflow',
+        dedupeKey: `${key}:deleted`,
+      },
     });
     return;
   }
@@ -230,7 +303,11 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
     await progress({
       status: 'running',
       currentActionId: action.id,
-      line: { kind: TimelineKinds.actionSkipped, detail: `skipped ${action.type}: the workflow is off`, dedupeKey: `${key}:skipped` },
+      line: {
+        kind: TimelineKinds.actionSkipped,
+        detail: `skipped ${action.type}: the workflow is off`,
+        dedupeKey: `${key}:skipped`,
+      },
     });
     return;
   }
@@ -253,7 +330,11 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
     await progress({
       status: 'running',
       currentActionId: action.id,
-      line: { kind: TimelineKinds.actionFailed, detail: `${action.type} failed: ${error.cause?.message ?? error.message}`, dedupeKey: `${key}:failed` },
+      line: {
+        kind: TimelineKinds.actionFailed,
+        detail: `${action.type} failed: ${error.cause?.message ?? error.message}`,
+        dedupeKey: `${key}:failed`,
+      },
     });
   }
 }

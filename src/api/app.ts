@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
+import { createEmailTemplatesRouter } from './email-templates';
 import { createHealthRouter } from './health';
 import { createPipelinesRouter } from './pipelines';
 import { HttpProblem, problemHandler } from './problem';
@@ -23,6 +24,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use('/pipelines', createPipelinesRouter(deps));
   api.use('/records', createRecordsRouter(deps));
   api.use('/workflows', createWorkflowsRouter(deps));
+  api.use('/email-templates', createEmailTemplatesRouter(deps));
   api.use(createResultsRouter(deps));
   app.use('/api', api);
 

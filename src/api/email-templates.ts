@@ -25,7 +25,11 @@ const CreateTemplateSchema = z
   })
   .strict();
 const UpdateTemplateSchema = z
-  .object({ name: z.string().min(1).max(200).optional(), subject: z.string().min(1).max(500), body: z.string().min(1).max(100_000) })
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    subject: z.string().min(1).max(500),
+    body: z.string().min(1).max(100_000),
+  })
   .strict();
 
 /** `/api/email-templates`: the built-in transactional templates (editable, not deletable) and custom ones. */
@@ -66,7 +70,9 @@ export function createEmailTemplatesRouter({ pool, newId }: ApiDeps): Router {
       if (template.builtin) throw conflict(`"${id}" is a built-in template: it can be edited, not deleted.`);
       const users = await workflowsUsingTemplate(db, id);
       if (users.length > 0) {
-        throw conflict(`Email template "${id}" is used by workflows ${users.join(', ')}. Remove it from their actions first.`);
+        throw conflict(
+          `Email template "${id}" is used by workflows ${users.join(', ')}. Remove it from their actions first.`,
+        );
       }
       await deleteEmailTemplate(db, id);
     });

@@ -7,8 +7,8 @@ import { listTimeline } from '../db/timeline';
 import { type CrmRecord, CreateRecordSchema, PatchRecordSchema, Permissions, type Pipeline } from '../domain';
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
-import { conflict, HttpProblem, notFound, unprocessable } from './problem';
-import { parseInput, pathId } from './validate';
+import { conflict, notFound, unprocessable } from './problem';
+import { checkVersion, parseIfMatch, parseInput, pathId } from './validate';
 
 export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
   const router = Router();
@@ -69,11 +69,7 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
     const record = await inTransaction(pool, async (db) => {
       const current = await getRecord(db, id, true);
       if (!current) throw notFound('record', id);
-      if (expectedVersion !== undefined && expectedVersion !== current.version) {
-        throw conflict(
-          `Record "${id}" is at version ${current.version}, not ${expectedVersion}. Read it again and retry.`,
-        );
-      }
+      checkVersion('record', id, current.version, expectedVersion);
       const stageId = patch.stageId ?? current.stageId;
       if (stageId !== current.stageId) requireStage((await getPipeline(db, current.pipelineId))!, stageId);
       const updated = await updateRecord(db, id, {
@@ -104,12 +100,4 @@ function requireStage(pipeline: Pipeline, stageId: string): void {
       },
     ]);
   }
-}
-
-/** `If-Match: 3` or `If-Match: "3"`; absent means no version check. */
-function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!match) throw new HttpProblem(400, 'Invalid If-Match', 'If-Match must be the record version, e.g. If-Match: 3.');
-  return Number(match[1]);
 }

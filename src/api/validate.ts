@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { IdSchema } from '../domain';
-import { HttpProblem, zodFields } from './problem';
+import { conflict, HttpProblem, zodFields } from './problem';
 
 /** Parses part of a request with a schema; a mismatch is a 400 naming each field and what is wrong. */
 export function parseInput<S extends z.ZodType>(
@@ -31,4 +31,20 @@ export function pathId(req: Request, name: string, what: string): string {
     throw new HttpProblem(404, 'Not found', `${what} "${String(value)}" does not exist.`);
   }
   return value as string;
+}
+
+/** `If-Match: 3` or `If-Match: "3"`; absent means no version check. */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match)
+    throw new HttpProblem(400, 'Invalid If-Match', 'If-Match must be the version you read, e.g. If-Match: 3.');
+  return Number(match[1]);
+}
+
+/** 409 when the client read version `expected` (If-Match) and the stored one has moved on. */
+export function checkVersion(what: string, id: string, current: number, expected: number | undefined): void {
+  if (expected !== undefined && expected !== current) {
+    throw conflict(`The ${what} "${id}" is at version ${current}, not ${expected}. Read it again and retry.`);
+  }
 }

@@ -1,6 +1,8 @@
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { z } from 'zod';
+import { emailTemplateIds } from '../db/email-templates';
 import { listEnrollments } from '../db/enrollments';
+import { enqueueUnenrollWorkflow } from '../db/outbox';
 import { getPipeline } from '../db/pipelines';
 import { inTransaction, type Queryable } from '../db/pool';
 import {
@@ -13,6 +15,8 @@ import {
   type WorkflowChange,
 } from '../db/workflows';
 import {
+  type Action,
+  ActionInputSchema,
   CreateWorkflowSchema,
   DisableWorkflowSchema,
   findDefinitionProblems,
@@ -22,13 +26,33 @@ import {
   withActionIds,
   type Workflow,
 } from '../domain';
+import { ActionEditError, addComment, insertAction, removeAction, replaceAction } from '../domain/action-edits';
+import { findAction } from '../domain/walk';
 import { startAutomation, stopAutomation } from '../temporal/automation-control';
 import { allow, callerName } from './auth';
 import type { ApiDeps } from './deps';
-import { conflict, formatPath, notFound, unprocessable } from './problem';
-import { parseInput, pathId } from './validate';
+import { conflict, formatPath, HttpProblem, notFound, unprocessable, zodFields } from './problem';
+import { checkVersion, parseIfMatch, parseInput, pathId } from './validate';
 
 const ListQuerySchema = z.object({ pipelineId: IdSchema.optional() }).strict();
+const AddActionSchema = z
+  .object({
+    action: ActionInputSchema,
+    after: IdSchema.nullable().optional(),
+    parent: z
+      .object({
+        actionId: IdSchema,
+        branch: z
+          .string()
+          .regex(/^(then|else|default|case:\d{1,2}|split:\d{1,2})$/, 'use then, else, default, case:<n> or split:<n>'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+const PatchActionSchema = z.object({ config: z.unknown() }).strict();
+const DeleteActionQuerySchema = z.object({ mode: z.enum(['only', 'following']).default('only') }).strict();
+const CommentInputSchema = z.object({ body: z.string().min(1).max(10_000) }).strict();
 const EnrollmentsQuerySchema = z
   .object({
     recordId: IdSchema.optional(),
@@ -40,15 +64,24 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
   const { pool, newId } = deps;
   const router = Router();
 
-  /** Rejects (422) a definition that breaks a rule, naming each offending action id and field. */
-  async function checkDefinition(db: Queryable, workflow: Pick<Workflow, 'pipelineId' | 'trigger' | 'actions'>) {
+  /**
+   * Rejects (422) a definition that breaks a rule, naming each offending action id and field. A workflow that is
+   * off may be saved as a draft with references still to fix (`forEnable: false`); `enable` checks everything.
+   */
+  async function checkDefinition(
+    db: Queryable,
+    workflow: Pick<Workflow, 'pipelineId' | 'trigger' | 'actions'>,
+    forEnable: boolean,
+  ) {
     const pipeline = await getPipeline(db, workflow.pipelineId);
     if (!pipeline) {
       throw unprocessable('The workflow names a pipeline that does not exist.', [
         { path: 'body.pipelineId', message: `pipeline "${workflow.pipelineId}" does not exist` },
       ]);
     }
-    const problems = findDefinitionProblems(workflow, pipeline);
+    const problems = findDefinitionProblems(workflow, pipeline, await emailTemplateIds(db)).filter(
+      (problem) => forEnable || !problem.draft,
+    );
     if (problems.length > 0) {
       const actionIds = [...new Set(problems.flatMap((problem) => (problem.actionId ? [problem.actionId] : [])))];
       throw unprocessable(
@@ -67,6 +100,32 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
     return workflow;
   }
 
+  /**
+   * Applies an edit to a workflow's actions in one transaction: locks the row, checks If-Match, checks the
+   * resulting definition (422 naming the actions at fault), bumps the version and records the revision.
+   */
+  async function editActions<T>(
+    req: Request,
+    edit: (workflow: Workflow) => { actions: Action[]; change: Record<string, unknown>; result: T },
+  ): Promise<T> {
+    const id = pathId(req, 'id', 'workflow');
+    const expectedVersion = parseIfMatch(req.get('if-match'));
+    return inTransaction(pool, async (db) => {
+      const workflow = await requireWorkflow(db, id, 'FOR UPDATE');
+      checkVersion('workflow', id, workflow.version, expectedVersion);
+      const { actions, change, result } = edit(workflow);
+      await checkDefinition(db, { ...workflow, actions }, workflow.enabled);
+      await updateWorkflow(db, id, { actions }, { by: callerName(req.caller), change });
+      return result;
+    });
+  }
+
+  function requireAction(workflow: Workflow, actionId: string): Action {
+    const action = findAction(workflow.actions, actionId);
+    if (!action) throw notFound('action', actionId);
+    return action;
+  }
+
   router.post('/', allow(Permissions.configure), async (req, res) => {
     const input = parseInput(CreateWorkflowSchema, req.body, 'body');
     const workflow = await inTransaction(pool, async (db) => {
@@ -79,7 +138,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
         settings: input.settings,
         actions: withActionIds(input.actions, () => newId('act')),
       };
-      await checkDefinition(db, draft);
+      await checkDefinition(db, draft, false);
       const created = await insertWorkflow(db, draft);
       if (!created) throw conflict(`Workflow "${draft.id}" exists already. Use another id.`);
       await insertRevision(db, created.id, created.version, {
@@ -103,8 +162,10 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
   router.patch('/:id', allow(Permissions.configure), async (req, res) => {
     const id = pathId(req, 'id', 'workflow');
     const patch = parseInput(PatchWorkflowSchema, req.body, 'body');
+    const expectedVersion = parseIfMatch(req.get('if-match'));
     const workflow = await inTransaction(pool, async (db) => {
-      await requireWorkflow(db, id, 'FOR UPDATE');
+      const current = await requireWorkflow(db, id, 'FOR UPDATE');
+      checkVersion('workflow', id, current.version, expectedVersion);
       const change: WorkflowChange = patch;
       return updateWorkflow(db, id, change, { by: callerName(req.caller), change: { type: 'updated', ...patch } });
     });
@@ -125,7 +186,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
     const id = pathId(req, 'id', 'workflow');
     await inTransaction(pool, async (db) => {
       const workflow = await requireWorkflow(db, id, 'FOR UPDATE');
-      await checkDefinition(db, workflow);
+      await checkDefinition(db, workflow, true);
       if (!workflow.enabled) {
         await updateWorkflow(db, id, { enabled: true }, { by: callerName(req.caller), change: { type: 'enabled' } });
       }
@@ -147,6 +208,10 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
           { by: callerName(req.caller), change: { type: 'disabled', unenroll: input.unenroll } },
         );
       }
+      if (input.unenroll) {
+        const reason = `the workflow was turned off with unenroll by ${callerName(req.caller)}`;
+        await enqueueUnenrollWorkflow(db, { eventId: newId('evt'), workflowId: id, reason });
+      }
     });
     await stopAutomation(deps, id);
     res.json({ enabled: false });
@@ -165,5 +230,89 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
     res.json({ items: await listEnrollments(pool, { workflowId: id, ...query }) });
   });
 
+  router.post('/:id/actions', allow(Permissions.configure), async (req, res) => {
+    const input = parseInput(AddActionSchema, req.body, 'body');
+    const [action] = withActionIds([input.action], () => newId('act'));
+    const added = await editActions(req, (workflow) => ({
+      actions: applyEdit(() =>
+        insertAction(workflow.actions, action!, {
+          after: input.after,
+          parent: input.parent && { parentId: input.parent.actionId, branch: input.parent.branch },
+        }),
+      ),
+      change: { type: 'action_added', actionId: action!.id },
+      result: action!,
+    }));
+    res.status(201).json(added);
+  });
+
+  router.patch('/:id/actions/:actionId', allow(Permissions.configure), async (req, res) => {
+    const actionId = pathId(req, 'actionId', 'action');
+    const { config } = parseInput(PatchActionSchema, req.body, 'body');
+    const updated = await editActions(req, (workflow) => {
+      const current = requireAction(workflow, actionId);
+      const parsed = ActionInputSchema.safeParse({ ...current, config });
+      if (!parsed.success) {
+        throw new HttpProblem(
+          400,
+          'Invalid request',
+          'The action config is invalid; see errors.',
+          zodFields(parsed.error, 'body'),
+        );
+      }
+      const [action] = withActionIds([parsed.data], () => newId('act'));
+      return {
+        actions: replaceAction(workflow.actions, actionId, () => action!),
+        change: { type: 'action_updated', actionId },
+        result: action!,
+      };
+    });
+    res.json(updated);
+  });
+
+  router.delete('/:id/actions/:actionId', allow(Permissions.configure), async (req, res) => {
+    const actionId = pathId(req, 'actionId', 'action');
+    const { mode } = parseInput(DeleteActionQuerySchema, req.query, 'query');
+    await editActions(req, (workflow) => {
+      requireAction(workflow, actionId);
+      return {
+        actions: removeAction(workflow.actions, actionId, mode),
+        change: { type: 'action_deleted', actionId, mode },
+        result: undefined,
+      };
+    });
+    res.status(204).end();
+  });
+
+  router.post('/:id/actions/:actionId/comments', allow(Permissions.configure), async (req, res) => {
+    const actionId = pathId(req, 'actionId', 'action');
+    const { body } = parseInput(CommentInputSchema, req.body, 'body');
+    const comment = { id: newId('cmt'), by: callerName(req.caller), at: deps.clock().toISOString(), body };
+    await editActions(req, (workflow) => {
+      requireAction(workflow, actionId);
+      return {
+        actions: addComment(workflow.actions, actionId, comment),
+        change: { type: 'comment_added', actionId },
+        result: comment,
+      };
+    });
+    res.status(201).json(comment);
+  });
+
+  router.get('/:id/actions/:actionId/comments', allow(Permissions.read), async (req, res) => {
+    const workflow = await requireWorkflow(pool, pathId(req, 'id', 'workflow'));
+    res.json({ items: requireAction(workflow, pathId(req, 'actionId', 'action')).comments });
+  });
+
   return router;
+}
+
+/** Runs a tree edit, turning a broken placement rule into a 422 naming the request field. */
+function applyEdit(edit: () => Action[]): Action[] {
+  try {
+    return edit();
+  } catch (error) {
+    if (!(error instanceof ActionEditError)) throw error;
+    throw unprocessable(error.message, [{ path: `body.${error.field}`, message: error.message }]);
+  }
 }

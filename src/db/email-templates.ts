@@ -12,7 +12,9 @@ export interface EmailTemplate {
 const COLUMNS = 'id, name, subject, body, transactional, builtin';
 
 export async function listEmailTemplates(db: Queryable): Promise<EmailTemplate[]> {
-  const { rows } = await db.query<EmailTemplate>(`SELECT ${COLUMNS} FROM email_templates ORDER BY builtin DESC, created_at, id`);
+  const { rows } = await db.query<EmailTemplate>(
+    `SELECT ${COLUMNS} FROM email_templates ORDER BY builtin DESC, created_at, id`,
+  );
   return rows;
 }
 

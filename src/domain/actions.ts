@@ -127,7 +127,9 @@ export const ActionInputSchema: z.ZodType<ActionInput> = z.lazy(() =>
     actionSchema('delay', DelayConfigSchema),
     actionSchema(
       'branch_if',
-      z.object({ conditions: ConditionGroupSchema, then: actionList().default([]), else: actionList().default([]) }).strict(),
+      z
+        .object({ conditions: ConditionGroupSchema, then: actionList().default([]), else: actionList().default([]) })
+        .strict(),
     ),
     actionSchema(
       'branch_value',

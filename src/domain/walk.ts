@@ -18,8 +18,7 @@ export interface WalkFrame {
 export type Walk = WalkFrame[];
 
 export type WalkStep =
-  | { kind: 'action'; action: Action; walk: Walk; deletedIds: string[] }
-  | { kind: 'end'; reason: 'done' | 'deleted' };
+  { kind: 'action'; action: Action; walk: Walk; deletedIds: string[] } | { kind: 'end'; reason: 'done' | 'deleted' };
 
 /** The walk of a new enrollment: at the top of the root list. */
 export function startWalk(): Walk {
@@ -44,6 +43,58 @@ export function branchLists(action: Action): { branch: string; actions: Action[]
     default:
       return [];
   }
+}
+
+/** A copy of a branch action with one of its nested lists replaced. */
+export function withBranchList(action: Action, branch: string, list: Action[]): Action {
+  switch (action.type) {
+    case 'branch_if':
+      return branch === 'then' || branch === 'else'
+        ? { ...action, config: { ...action.config, [branch]: list } }
+        : action;
+    case 'branch_value': {
+      if (branch === 'default') return { ...action, config: { ...action.config, default: list } };
+      const index = caseIndex(branch, 'case:');
+      return {
+        ...action,
+        config: {
+          ...action.config,
+          cases: action.config.cases.map((branchCase, i) =>
+            i === index ? { ...branchCase, actions: list } : branchCase,
+          ),
+        },
+      };
+    }
+    case 'branch_random': {
+      const index = caseIndex(branch, 'split:');
+      return {
+        ...action,
+        config: { splits: action.config.splits.map((split, i) => (i === index ? { ...split, actions: list } : split)) },
+      };
+    }
+    default:
+      return action;
+  }
+}
+
+function caseIndex(branch: string, prefix: string): number {
+  return branch.startsWith(prefix) ? Number(branch.slice(prefix.length)) : -1;
+}
+
+/** A copy of the tree with the list at `ref` replaced by `change(list)`; unchanged when the list does not exist. */
+export function updateList(actions: Action[], ref: ListRef | null, change: (list: Action[]) => Action[]): Action[] {
+  if (!ref) return change(actions);
+  return actions.map((action) => {
+    const lists = branchLists(action);
+    if (action.id === ref.parentId) {
+      const list = lists.find((candidate) => candidate.branch === ref.branch);
+      return list ? withBranchList(action, ref.branch, change(list.actions)) : action;
+    }
+    return lists.reduce(
+      (updated, list) => withBranchList(updated, list.branch, updateList(list.actions, ref, change)),
+      action,
+    );
+  });
 }
 
 /** Finds an action anywhere in the tree. */

@@ -75,7 +75,10 @@ export function withActionIds(actions: ActionInput[], makeId: () => string): Act
     const withIds = (list: ActionInput[]) => withActionIds(list, makeId);
     switch (input.type) {
       case 'branch_if':
-        return { ...action, config: { ...input.config, then: withIds(input.config.then), else: withIds(input.config.else) } } as Action;
+        return {
+          ...action,
+          config: { ...input.config, then: withIds(input.config.then), else: withIds(input.config.else) },
+        } as Action;
       case 'branch_value':
         return {
           ...action,
@@ -96,11 +99,15 @@ export function withActionIds(actions: ActionInput[], makeId: () => string): Act
   });
 }
 
-/** A rule a definition breaks; `actionId` is set when one action is at fault. */
+/**
+ * A rule a definition breaks; `actionId` is set when one action is at fault. A `draft` problem (a stage or
+ * template that does not exist) may stay in a workflow that is off, and blocks `enable`; others always block.
+ */
 export interface DefinitionProblem {
   path: (string | number)[];
   actionId?: string;
   message: string;
+  draft?: boolean;
 }
 
 /**
@@ -119,10 +126,11 @@ export function findDefinitionProblems(
     problems.push({
       path: ['trigger', 'stageId'],
       message: `stage "${workflow.trigger.stageId}" is not in pipeline "${pipeline.id}"`,
+      draft: true,
     });
   }
   if (workflow.trigger.type === 'ticket_email' && pipeline.objectType !== 'ticket') {
-    problems.push({ path: ['trigger', 'type'], message: 'ticket_email triggers need a ticket pipeline' });
+    problems.push({ path: ['trigger', 'type'], message: 'ticket_email triggers need a ticket pipeline', draft: true });
   }
   const seen = new Set<string>();
   for (const { action, list, index } of allActions(workflow.actions)) {
@@ -136,13 +144,19 @@ export function findDefinitionProblems(
         path: [...path, 'config', 'stageId'],
         actionId: action.id,
         message: `stage "${action.config.stageId}" is not in pipeline "${pipeline.id}"`,
+        draft: true,
       });
     }
-    if (action.type === 'send_email' && typeof action.config.template === 'object' && !knownTemplateIds.has(action.config.template.customEmailId)) {
+    if (
+      action.type === 'send_email' &&
+      typeof action.config.template === 'object' &&
+      !knownTemplateIds.has(action.config.template.customEmailId)
+    ) {
       problems.push({
         path: [...path, 'config', 'template', 'customEmailId'],
         actionId: action.id,
         message: `email template "${action.config.template.customEmailId}" does not exist`,
+        draft: true,
       });
     }
   }

@@ -93,18 +93,25 @@ describe('HTTP contract: auth, validation and errors', () => {
     expect(record.status).toBe(422);
     expect(record.body.errors[0].path).toBe('body.stageId');
 
-    const workflow = await stack.http.post('/api/workflows').send({
+    // A workflow that is off may be saved with a reference still to fix; turning it on checks everything.
+    const draft = await stack.http.post('/api/workflows').send({
       pipelineId,
       name: 'Moves to a missing stage',
       trigger: { type: 'stage_entered', stageId: 'new' },
-      actions: [{ id: 'jump', type: 'set_stage', config: { stageId: 'nowhere' } }],
+      actions: [
+        { id: 'fine', type: 'create_task', config: { title: 'ok' } },
+        { id: 'jump', type: 'set_stage', config: { stageId: 'nowhere' } },
+      ],
     });
-    expect(workflow.status).toBe(422);
-    expect(workflow.body.detail).toContain('jump');
-    expect(workflow.body.errors[0]).toEqual({
-      path: 'actions[0].config.stageId',
-      message: expect.stringContaining('action jump'),
-    });
+    expect(draft.status).toBe(201);
+    const enable = await stack.http.post(`/api/workflows/${draft.body.id}/enable`);
+    expect(enable.status).toBe(422);
+    expect(enable.body.detail).toContain('jump');
+    expect(enable.body.detail).not.toContain('fine');
+    expect(enable.body.errors).toEqual([
+      { path: 'actions[1].config.stageId', message: expect.stringContaining('action jump') },
+    ]);
+    expect((await stack.http.get(`/api/workflows/${draft.body.id}`)).body.enabled).toBe(false);
   });
 
   it('answers 404 for unknown ids and routes, and 409 for a taken id', async () => {

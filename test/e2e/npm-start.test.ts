@@ -31,7 +31,7 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
     const timer = setTimeout(() => fail('npm start was not running after 150 s'), 150_000);
     child.once('exit', (code) => fail(`npm start exited with ${code}`));
     const watch = () => {
-      if (!output.includes('Pipewright is running.')) return;
+      if (!output.includes('Press Ctrl-C to stop.')) return;
       clearTimeout(timer);
       child.stdout?.off('data', watch);
       resolve();
@@ -85,41 +85,43 @@ describe('npm start on the embedded defaults', () => {
       TEMPORAL_CLI_PATH: readTestEnv(TestEnv.cliPath),
       ADMIN_TOKEN: '',
     };
+    const api = () => supertest(`http://127.0.0.1:${ports.api}`);
     const first = await npmStart(env);
     const token = (await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim();
-    expect(first.output()).toContain(token);
-    expect(first.output()).toContain(`http://127.0.0.1:${ports.ui}`);
-    const api = () => supertest(`http://127.0.0.1:${ports.api}`);
     const auth = { Authorization: `Bearer ${token}` };
-    expect((await api().get('/readyz')).status).toBe(200);
+    try {
+      expect(first.output()).toContain(token);
+      expect(first.output()).toContain(`http://127.0.0.1:${ports.ui}`);
+      expect((await api().get('/readyz')).status).toBe(200);
 
-    await api()
-      .post('/api/pipelines')
-      .set(auth)
-      .send({ id: 'p', objectType: 'deal', label: 'P', stages: [{ id: 's', label: 'S' }] })
-      .expect(201);
-    await api()
-      .post('/api/workflows')
-      .set(auth)
-      .send({
-        id: 'w',
-        pipelineId: 'p',
-        name: 'Later',
-        trigger: { type: 'stage_entered', stageId: 's' },
-        actions: [
-          { id: 'wait', type: 'delay', config: { for: '6s' } },
-          { id: 'task', type: 'create_task', config: { title: 'After the restart' } },
-        ],
-      })
-      .expect(201);
-    await api().post('/api/workflows/w/enable').set(auth).expect(200);
-    await api().post('/api/records').set(auth).send({ id: 'r', pipelineId: 'p', stageId: 's' }).expect(201);
-    await eventually(async () => {
-      const res = await api().get('/api/records/r/timeline').set(auth);
-      return res.body.items.some((line: { kind: string }) => line.kind === 'delay_started') ? true : undefined;
-    });
-
-    await pressCtrlC(first, Object.values(ports));
+      await api()
+        .post('/api/pipelines')
+        .set(auth)
+        .send({ id: 'p', objectType: 'deal', label: 'P', stages: [{ id: 's', label: 'S' }] })
+        .expect(201);
+      await api()
+        .post('/api/workflows')
+        .set(auth)
+        .send({
+          id: 'w',
+          pipelineId: 'p',
+          name: 'Later',
+          trigger: { type: 'stage_entered', stageId: 's' },
+          actions: [
+            { id: 'wait', type: 'delay', config: { for: '6s' } },
+            { id: 'task', type: 'create_task', config: { title: 'After the restart' } },
+          ],
+        })
+        .expect(201);
+      await api().post('/api/workflows/w/enable').set(auth).expect(200);
+      await api().post('/api/records').set(auth).send({ id: 'r', pipelineId: 'p', stageId: 's' }).expect(201);
+      await eventually(async () => {
+        const res = await api().get('/api/records/r/timeline').set(auth);
+        return res.body.items.some((line: { kind: string }) => line.kind === 'delay_started') ? true : undefined;
+      });
+    } finally {
+      await pressCtrlC(first, Object.values(ports));
+    }
 
     const second = await npmStart(env);
     try {

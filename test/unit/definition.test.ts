@@ -35,9 +35,14 @@ describe('findDefinitionProblems', () => {
       pipeline,
     );
     expect(problems).toEqual([
-      { path: ['trigger', 'stageId'], message: expect.stringContaining('gone') },
+      { path: ['trigger', 'stageId'], message: expect.stringContaining('gone'), draft: true },
       { path: ['actions', 1, 'id'], actionId: 'a', message: expect.stringContaining('duplicate') },
-      { path: ['actions', 2, 'config', 'stageId'], actionId: 'b', message: expect.stringContaining('lost') },
+      {
+        path: ['actions', 2, 'config', 'stageId'],
+        actionId: 'b',
+        message: expect.stringContaining('lost'),
+        draft: true,
+      },
     ]);
   });
 
@@ -46,7 +51,7 @@ describe('findDefinitionProblems', () => {
       { trigger: { type: 'ticket_email', on: 'customer_replied' }, actions: [] },
       pipeline,
     );
-    expect(problems).toEqual([{ path: ['trigger', 'type'], message: expect.stringContaining('ticket') }]);
+    expect(problems).toEqual([{ path: ['trigger', 'type'], message: expect.stringContaining('ticket'), draft: true }]);
   });
 });
 
