@@ -6,9 +6,10 @@ import { type DelayConfig, DelayConfigSchema } from './schedule';
 import { type WebhookConfig, WebhookConfigSchema } from './webhook';
 
 /**
- * The action registry. Each action type is a zod config schema plus, for actions with side effects,
- * the name of the activity that performs them and the retry-policy group it runs under.
- * Adding an action type means adding an entry here and an activity in `activities/`.
+ * The action registry. An action type with side effects is a zod config schema, the name of the activity that
+ * performs it and the retry-policy group it runs under. Adding one means an entry in `ActionRegistry` and an
+ * activity in `activities/` (README, "Adding an action"); the input schema, the types and the enrollment
+ * workflow's dispatch all follow from the registry. Delays and branches are run by the workflow itself.
  */
 
 const text = (max: number) => z.string().min(1).max(max);
@@ -81,13 +82,13 @@ type Scalar = string | number | boolean | null;
  * An action in a workflow definition. Branch actions hold nested action lists. `Id` is `string` once stored, and
  * may be missing (`string | undefined`) in what clients send.
  */
+/** `{ type, config }` of every action type in the registry, with the config type its schema gives. */
+type EffectActionShape = {
+  [Type in EffectActionType]: { type: Type; config: z.infer<(typeof ActionRegistry)[Type]['config']> };
+}[EffectActionType];
+
 export type ActionNode<Id extends string | undefined = string> = { id: Id; comments: Comment[] } & (
-  | { type: 'create_task'; config: CreateTaskConfig }
-  | { type: 'send_internal_notification'; config: SendInternalNotificationConfig }
-  | { type: 'send_email'; config: SendEmailConfig }
-  | { type: 'set_property'; config: SetPropertyConfig }
-  | { type: 'set_stage'; config: SetStageConfig }
-  | { type: 'webhook'; config: WebhookConfig }
+  | EffectActionShape
   | { type: 'delay'; config: DelayConfig }
   | { type: 'branch_if'; config: { conditions: ConditionGroup; then: ActionNode<Id>[]; else: ActionNode<Id>[] } }
   | {
@@ -118,13 +119,8 @@ function actionSchema<T extends string, C extends z.ZodType>(type: T, config: C)
 /** An action as clients send it (ids optional, filled in by the server), nested lists included. */
 export const ActionInputSchema: z.ZodType<ActionInput> = z.lazy(() =>
   z.discriminatedUnion('type', [
-    actionSchema('create_task', CreateTaskConfigSchema),
-    actionSchema('send_internal_notification', SendInternalNotificationConfigSchema),
-    actionSchema('send_email', SendEmailConfigSchema),
-    actionSchema('set_property', SetPropertyConfigSchema),
-    actionSchema('set_stage', SetStageConfigSchema),
-    actionSchema('webhook', WebhookConfigSchema),
     actionSchema('delay', DelayConfigSchema),
+    ...Object.entries(ActionRegistry).map(([type, entry]) => actionSchema(type, entry.config)),
     actionSchema(
       'branch_if',
       z
