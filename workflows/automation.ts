@@ -1,8 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { condition, continueAsNew, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
-import { enrollmentWorkflowId, type StageEnteredEvent } from '../src/domain/events';
+import { type EnrollingEvent, enrollmentWorkflowId } from '../src/domain/events';
 import { enrollmentWorkflow } from './enrollment';
-import { disableSignal, stageEnteredSignal } from './signals';
+import { disableSignal, stageEnteredSignal, ticketEmailSignal } from './signals';
 
 /** Event ids remembered across continue-as-new, enough to drop redeliveries from the relay. */
 const REMEMBERED_EVENT_IDS = 1000;
@@ -14,21 +14,23 @@ export interface AutomationInput {
 }
 
 /**
- * One per enabled workflow (`automation/<workflowId>`). Takes stage-entry events, drops duplicates, and starts
+ * One per enabled workflow (`automation/<workflowId>`). Takes stage-entry and ticket-email events, drops duplicates, and starts
  * one enrollment child per event. Children are abandoned on close so they outlive this workflow's runs.
  */
 export async function automationWorkflow(input: AutomationInput): Promise<void> {
   const recent = [...(input.recentEventIds ?? [])];
   const seen = new Set(recent);
-  const queue: StageEnteredEvent[] = [];
+  const queue: EnrollingEvent[] = [];
   let disabled = false;
 
-  setHandler(stageEnteredSignal, (event) => {
+  const take = (event: EnrollingEvent) => {
     if (seen.has(event.eventId)) return;
     seen.add(event.eventId);
     recent.push(event.eventId);
     queue.push(event);
-  });
+  };
+  setHandler(stageEnteredSignal, take);
+  setHandler(ticketEmailSignal, take);
   setHandler(disableSignal, () => {
     disabled = true;
   });
@@ -48,7 +50,7 @@ export async function automationWorkflow(input: AutomationInput): Promise<void> 
   }
 }
 
-async function startEnrollment(workflowId: string, event: StageEnteredEvent): Promise<void> {
+async function startEnrollment(workflowId: string, event: EnrollingEvent): Promise<void> {
   const enrollmentId = enrollmentWorkflowId(workflowId, event.recordId, event.eventId);
   try {
     await startChild(enrollmentWorkflow, {

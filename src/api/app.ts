@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { createEmailTemplatesRouter } from './email-templates';
+import { createEventsRouter } from './events';
 import { createHealthRouter } from './health';
 import { createPipelinesRouter } from './pipelines';
 import { HttpProblem, problemHandler } from './problem';
@@ -25,6 +26,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use('/records', createRecordsRouter(deps));
   api.use('/workflows', createWorkflowsRouter(deps));
   api.use('/email-templates', createEmailTemplatesRouter(deps));
+  api.use('/events', createEventsRouter(deps));
   api.use(createResultsRouter(deps));
   app.use('/api', api);
 

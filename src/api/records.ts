@@ -3,6 +3,7 @@ import { enqueueStageEntered } from '../db/outbox';
 import { getPipeline } from '../db/pipelines';
 import { inTransaction, type Queryable } from '../db/pool';
 import { getRecord, insertRecord, mergeProperties, updateRecord } from '../db/records';
+import { addTicketThread } from '../db/tickets';
 import { listTimeline } from '../db/timeline';
 import { type CrmRecord, CreateRecordSchema, PatchRecordSchema, Permissions, type Pipeline } from '../domain';
 import { allow } from './auth';
@@ -49,6 +50,10 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
         contacts: input.contacts,
       });
       if (!created) throw conflict(`Record "${input.id}" exists already. Use another id, or PATCH it.`);
+      const originThread = created.properties.threadId;
+      if (created.objectType === 'ticket' && typeof originThread === 'string' && originThread !== '') {
+        await addTicketThread(db, created.id, originThread, 'origin');
+      }
       await stageEntered(db, created, 'record created');
       return created;
     });

@@ -1,4 +1,4 @@
-import type { StageEnteredEvent, UnenrollWorkflowEvent } from '../domain';
+import type { StageEnteredEvent, TicketEmailEvent, UnenrollWorkflowEvent } from '../domain';
 import { EventTypes, TimelineKinds } from '../domain';
 import type { Queryable } from './pool';
 import { appendTimeline } from './timeline';
@@ -11,19 +11,28 @@ export const OUTBOX_CHANNEL = 'pipewright_outbox';
  * Call it inside the transaction that changes the record, so the change and its event commit together.
  */
 export async function enqueueStageEntered(db: Queryable, event: StageEnteredEvent, cause: string): Promise<void> {
-  await db.query('INSERT INTO outbox (event_id, type, record_id, payload) VALUES ($1, $2, $3, $4)', [
-    event.eventId,
-    EventTypes.stageEntered,
-    event.recordId,
-    JSON.stringify(event),
-  ]);
+  await insertOutboxRow(db, EventTypes.stageEntered, event.eventId, event.recordId, event);
   await appendTimeline(db, {
     recordId: event.recordId,
     kind: TimelineKinds.stageEntered,
     eventId: event.eventId,
     detail: `entered stage "${event.stageId}" (${cause})`,
   });
-  await db.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, event.eventId]);
+}
+
+/** Queues a ticket email that fires `ticket_email` triggers; call it in the transaction that stores the email. */
+export async function enqueueTicketEmail(db: Queryable, event: TicketEmailEvent): Promise<void> {
+  await insertOutboxRow(db, EventTypes.ticketEmail, event.eventId, event.recordId, event);
+}
+
+async function insertOutboxRow(db: Queryable, type: string, eventId: string, recordId: string, payload: unknown) {
+  await db.query('INSERT INTO outbox (event_id, type, record_id, payload) VALUES ($1, $2, $3, $4)', [
+    eventId,
+    type,
+    recordId,
+    JSON.stringify(payload),
+  ]);
+  await db.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, eventId]);
 }
 
 /**
@@ -31,17 +40,12 @@ export async function enqueueStageEntered(db: Queryable, event: StageEnteredEven
  * the workflow off, so the request survives an unreachable Temporal.
  */
 export async function enqueueUnenrollWorkflow(db: Queryable, event: UnenrollWorkflowEvent): Promise<void> {
-  await db.query('INSERT INTO outbox (event_id, type, record_id, payload) VALUES ($1, $2, $3, $4)', [
-    event.eventId,
-    EventTypes.unenrollWorkflow,
-    '',
-    JSON.stringify(event),
-  ]);
-  await db.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, event.eventId]);
+  await insertOutboxRow(db, EventTypes.unenrollWorkflow, event.eventId, '', event);
 }
 
 export type OutboxRow = { id: string; event_id: string; attempts: number } & (
   | { type: typeof EventTypes.stageEntered; payload: StageEnteredEvent }
+  | { type: typeof EventTypes.ticketEmail; payload: TicketEmailEvent }
   | { type: typeof EventTypes.unenrollWorkflow; payload: UnenrollWorkflowEvent }
 );
 

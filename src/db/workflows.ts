@@ -77,6 +77,16 @@ export async function listStageWorkflows(db: Queryable, pipelineId: string, stag
   return rows.map(toWorkflow);
 }
 
+/** Workflows of a pipeline triggered by ticket emails of this classification, on or off. */
+export async function listTicketEmailWorkflows(db: Queryable, pipelineId: string, on: string): Promise<Workflow[]> {
+  const { rows } = await db.query<WorkflowRow>(
+    `SELECT * FROM workflows WHERE pipeline_id = $1 AND trigger->>'type' = 'ticket_email' AND trigger->>'on' = $2
+     ORDER BY id`,
+    [pipelineId, on],
+  );
+  return rows.map(toWorkflow);
+}
+
 export type WorkflowChange = Partial<Pick<Workflow, 'name' | 'enabled' | 'enrollment' | 'settings' | 'actions'>>;
 
 /** Applies a change, bumps the version and records the revision with who made it and what it was. */

@@ -3,7 +3,7 @@ import { type ConditionGroup, ConditionGroupSchema, RandomSplitSchema, randomSpl
 import { DurationSchema } from './duration';
 import { IdSchema } from './ids';
 import { type DelayConfig, DelayConfigSchema } from './schedule';
-import { type WebhookConfig, WebhookConfigSchema } from './webhook';
+import { WebhookConfigSchema } from './webhook';
 
 /**
  * The action registry. An action type with side effects is a zod config schema, the name of the activity that

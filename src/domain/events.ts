@@ -1,5 +1,11 @@
+import type { TicketEmailTrigger } from './email-events';
+
 /** Kinds of automation events carried by outbox rows and Temporal signals. */
-export const EventTypes = { stageEntered: 'stage_entered', unenrollWorkflow: 'unenroll_workflow' } as const;
+export const EventTypes = {
+  stageEntered: 'stage_entered',
+  ticketEmail: 'ticket_email',
+  unenrollWorkflow: 'unenroll_workflow',
+} as const;
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
 
 /** A record entered a stage (created in it or moved to it). Carries ids, not documents. */
@@ -14,6 +20,19 @@ export interface StageEnteredEvent {
   /** The enrollment whose `set_stage` made this move; it is not unenrolled for leaving its own stage. */
   causedByEnrollmentId?: string;
 }
+
+/** An email on a ticket that fires `ticket_email` triggers (`on` is its classification). */
+export interface TicketEmailEvent {
+  eventId: string;
+  recordId: string;
+  pipelineId: string;
+  on: TicketEmailTrigger;
+  depth: number;
+  occurredAt: string;
+}
+
+/** What an automation workflow needs of any event that enrolls a record. */
+export type EnrollingEvent = Pick<StageEnteredEvent, 'eventId' | 'recordId' | 'depth'>;
 
 /** Every running or waiting enrollment of a workflow is to end (it was turned off with `unenroll: true`). */
 export interface UnenrollWorkflowEvent {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Action, type ActionInput, ActionInputSchema } from './actions';
+import { TicketEmailTriggers } from './email-events';
 import { IdSchema } from './ids';
 import type { Pipeline } from './pipeline';
 import { ExecutionWindowSchema } from './schedule';
@@ -7,7 +8,12 @@ import { allActions } from './walk';
 
 export const TriggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stage_entered'), stageId: IdSchema }).strict(),
-  z.object({ type: z.literal('ticket_email'), on: z.enum(['email_sent_to_customer', 'customer_replied']) }).strict(),
+  z
+    .object({
+      type: z.literal('ticket_email'),
+      on: z.enum([TicketEmailTriggers.emailSentToCustomer, TicketEmailTriggers.customerReplied]),
+    })
+    .strict(),
 ]);
 export type Trigger = z.infer<typeof TriggerSchema>;
 

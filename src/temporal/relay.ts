@@ -1,15 +1,23 @@
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, type SignalDefinition, WorkflowNotFoundError } from '@temporalio/client';
 import type { Pool, PoolClient } from 'pg';
-import { automationWorkflowId, EventTypes, type StageEnteredEvent, TimelineKinds } from '../domain';
+import {
+  automationWorkflowId,
+  type EnrollingEvent,
+  EventTypes,
+  type StageEnteredEvent,
+  type TicketEmailEvent,
+  TimelineKinds,
+  type Workflow,
+} from '../domain';
 import { listActiveEnrollmentIds, listEnrollmentsLeftBehind } from '../db/enrollments';
 import { lockPendingEvents, markDelivered, OUTBOX_CHANNEL, type OutboxRow, recordDeliveryFailure } from '../db/outbox';
 import { inTransaction } from '../db/pool';
 import { appendTimeline } from '../db/timeline';
 import { withDeadline } from './client';
-import { listStageWorkflows } from '../db/workflows';
+import { listStageWorkflows, listTicketEmailWorkflows } from '../db/workflows';
 import type { Logger } from '../log';
 import { automationWorkflow } from '../../workflows/automation';
-import { stageEnteredSignal, unenrollSignal } from '../../workflows/signals';
+import { stageEnteredSignal, ticketEmailSignal, unenrollSignal } from '../../workflows/signals';
 
 export interface RelayDeps {
   pool: Pool;
@@ -33,9 +41,9 @@ const SIGNAL_TIMEOUT_MS = 5_000;
 
 /**
  * Moves outbox rows to Temporal, oldest first.
- * - A stage entry signals (signalWithStart) the automation workflow of every enabled workflow whose trigger
- *   matches, writes "not enrolled: the workflow is off" for each matching workflow that is off, and unenrolls the
- *   record from workflows of the stage it left (when they unenroll on stage exit).
+ * - A stage entry or a ticket email signals (signalWithStart) the automation workflow of every enabled workflow
+ *   whose trigger matches, and writes "not enrolled: the workflow is off" for each matching workflow that is off.
+ *   A stage entry also unenrolls the record from workflows of the stage it left (when they unenroll on exit).
  * - An "unenroll workflow" row signals every running or waiting enrollment of that workflow to end.
  * A row is marked delivered only after every call for it succeeded; while Temporal is unreachable it stays and is
  * retried with growing gaps. Redelivery is safe: automation workflows drop event ids they have seen, and a second
@@ -84,6 +92,8 @@ export function createRelay(deps: RelayDeps): Relay {
       case EventTypes.stageEntered:
         await unenrollLeftBehind(db, event.payload);
         return deliverStageEntered(db, event.payload);
+      case EventTypes.ticketEmail:
+        return deliverTicketEmail(db, event.payload);
       case EventTypes.unenrollWorkflow:
         for (const enrollmentId of await listActiveEnrollmentIds(db, event.payload.workflowId)) {
           await unenroll(enrollmentId, event.payload.reason);
@@ -93,6 +103,24 @@ export function createRelay(deps: RelayDeps): Relay {
 
   async function deliverStageEntered(db: PoolClient, event: StageEnteredEvent): Promise<void> {
     const workflows = await listStageWorkflows(db, event.pipelineId, event.stageId);
+    await signalEnabled(db, workflows, event, stageEnteredSignal);
+  }
+
+  async function deliverTicketEmail(db: PoolClient, event: TicketEmailEvent): Promise<void> {
+    const workflows = await listTicketEmailWorkflows(db, event.pipelineId, event.on);
+    await signalEnabled(db, workflows, event, ticketEmailSignal);
+  }
+
+  /**
+   * Signals (signalWithStart) the automation workflow of each enabled workflow, and writes "not enrolled: the
+   * workflow is off" for each one that is off.
+   */
+  async function signalEnabled<E extends EnrollingEvent>(
+    db: PoolClient,
+    workflows: Workflow[],
+    event: E,
+    signal: SignalDefinition<[E]>,
+  ): Promise<void> {
     for (const workflow of workflows) {
       if (!workflow.enabled) {
         await appendTimeline(db, {
@@ -110,7 +138,7 @@ export function createRelay(deps: RelayDeps): Relay {
           workflowId: automationWorkflowId(workflow.id),
           taskQueue: deps.taskQueue,
           args: [{ workflowId: workflow.id }],
-          signal: stageEnteredSignal,
+          signal,
           signalArgs: [event],
         }),
       );
