@@ -37,7 +37,8 @@ export interface DevServer {
   kill(): Promise<void>;
 }
 
-async function portInUse(port: number): Promise<boolean> {
+/** True when something accepts TCP connections on this loopback port. */
+export async function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {

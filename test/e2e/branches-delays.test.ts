@@ -1,4 +1,11 @@
-import { createDealPipeline, createRecord, createWorkflow, enableWorkflow, waitForTimeline } from '../support/fixtures';
+import {
+  createDealPipeline,
+  createRecord,
+  createWorkflow,
+  enableWorkflow,
+  taskTitles,
+  waitForTimeline,
+} from '../support/fixtures';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 const task = (id: string, title: string) => ({ id, type: 'create_task', config: { title } });
@@ -13,9 +20,6 @@ describe('branches, delays and execution windows', () => {
   afterAll(async () => {
     await stack.stop();
   });
-
-  const taskTitles = async (recordId: string) =>
-    ((await stack.http.get(`/api/tasks?recordId=${recordId}`)).body.items as { title: string }[]).map((t) => t.title);
 
   it('branch_if reads a fresh snapshot: a property set earlier in the same enrollment decides the branch', async () => {
     const workflowId = await createWorkflow(stack, {
@@ -45,8 +49,8 @@ describe('branches, delays and execution windows', () => {
 
     const richLines = await waitForTimeline(stack, rich, 'enrollment_completed');
     await waitForTimeline(stack, poor, 'enrollment_completed');
-    expect(await taskTitles(rich)).toEqual(['VIP call', 'After the branch']);
-    expect(await taskTitles(poor)).toEqual(['Standard call', 'After the branch']);
+    expect(await taskTitles(stack, rich)).toEqual(['VIP call', 'After the branch']);
+    expect(await taskTitles(stack, poor)).toEqual(['Standard call', 'After the branch']);
     expect(richLines.find((line) => line.actionId === 'is-gold')?.detail).toMatch(/conditions met.*then/);
   });
 
@@ -86,10 +90,10 @@ describe('branches, delays and execution windows', () => {
 
     const lines = await waitForTimeline(stack, emea, 'enrollment_completed');
     await waitForTimeline(stack, nowhere, 'enrollment_completed');
-    const emeaTasks = await taskTitles(emea);
+    const emeaTasks = await taskTitles(stack, emea);
     expect(emeaTasks[0]).toBe('International');
     expect(emeaTasks.slice(1)).toEqual([expect.stringMatching(/^Variant [AB]$/)]);
-    expect((await taskTitles(nowhere))[0]).toBe('Region unknown');
+    expect((await taskTitles(stack, nowhere))[0]).toBe('Region unknown');
     expect(lines.find((line) => line.actionId === 'ab')?.detail).toMatch(/took split [12] \(50 %\)/);
   });
 
@@ -119,9 +123,9 @@ describe('branches, delays and execution windows', () => {
       return res.body.items.length > 0 ? res.body.items : undefined;
     });
     expect(Math.abs(Date.parse(enrollment.wakeAt) - (Date.parse(soon) - 86_400_000))).toBeLessThan(1_000);
-    expect(await taskTitles(waiting)).toEqual([]);
+    expect(await taskTitles(stack, waiting)).toEqual([]);
     await waitForTimeline(stack, waiting, 'enrollment_completed');
-    expect(await taskTitles(waiting)).toEqual(['Renewal reminder']);
+    expect(await taskTitles(stack, waiting)).toEqual(['Renewal reminder']);
   });
 
   it('holds an action reached outside the execution window until it opens, without moving branches', async () => {
@@ -162,6 +166,6 @@ describe('branches, delays and execution windows', () => {
     const wakeAt = new Date(enrollment.wakeAt);
     expect(wakeAt.getTime()).toBeGreaterThan(now.getTime());
     expect(wakeAt.toISOString().slice(11, 16)).toBe(start);
-    expect(await taskTitles(recordId)).toEqual([]);
+    expect(await taskTitles(stack, recordId)).toEqual([]);
   });
 });

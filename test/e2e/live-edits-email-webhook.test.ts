@@ -6,6 +6,7 @@ import {
   createRecord,
   createWorkflow,
   enableWorkflow,
+  taskTitles,
   timeline,
   type TimelineLine,
   waitForTimeline,
@@ -37,12 +38,6 @@ async function readWorkflow(id: string): Promise<{ version: number; enabled: boo
   const res = await stack.http.get(`/api/workflows/${id}`);
   expect(res.status).toBe(200);
   return res.body;
-}
-
-async function taskTitles(recordId: string): Promise<string[]> {
-  const res = await stack.http.get(`/api/tasks?recordId=${recordId}`);
-  expect(res.status).toBe(200);
-  return res.body.items.map((item: { title: string }) => item.title);
 }
 
 /** A fresh pipeline and an enabled workflow on stage `qualified`, so that each test's records enroll only in it. */
@@ -213,7 +208,7 @@ describe('live edits to workflow actions', () => {
     expect((await stack.http.post(path).send({ action: task('inserted', 'inserted'), after: 'wait' })).status).toBe(
       201,
     );
-    expect(await taskTitles(recordId)).toEqual(['first']);
+    expect(await taskTitles(stack, recordId)).toEqual(['first']);
 
     const lines = await waitForTimeline(stack, recordId, 'enrollment_completed', workflowId);
     expect(stepsOf(lines, workflowId)).toEqual([
@@ -225,7 +220,7 @@ describe('live edits to workflow actions', () => {
       ['enrollment_completed', undefined],
     ]);
     expect(lines.find((line) => line.actionId === 'second')?.detail).toContain('second, edited');
-    expect(await taskTitles(recordId)).toEqual(['first', 'inserted', 'second, edited']);
+    expect(await taskTitles(stack, recordId)).toEqual(['first', 'inserted', 'second, edited']);
   });
 
   it('goes on with the next action when the delay it waits in is deleted with mode=only', async () => {
@@ -246,7 +241,7 @@ describe('live edits to workflow actions', () => {
       ['action_completed', 'last'],
       ['enrollment_completed', undefined],
     ]);
-    expect(await taskTitles(recordId)).toEqual(['next', 'last']);
+    expect(await taskTitles(stack, recordId)).toEqual(['next', 'last']);
   });
 
   it('ends the enrollment when the delay it waits in is deleted with mode=following', async () => {
@@ -271,7 +266,7 @@ describe('live edits to workflow actions', () => {
     expect(lines.find((line) => line.kind === 'enrollment_completed')?.detail).toMatch(
       /remaining actions were deleted/,
     );
-    expect(await taskTitles(recordId)).toEqual(['before']);
+    expect(await taskTitles(stack, recordId)).toEqual(['before']);
     const enrollments = await stack.http.get(`/api/workflows/${workflowId}/enrollments?recordId=${recordId}`);
     expect(enrollments.body.items).toEqual([expect.objectContaining({ recordId, status: 'completed' })]);
   });
@@ -295,7 +290,7 @@ describe('live edits to workflow actions', () => {
       ['enrollment_completed', undefined],
     ]);
     expect(lines.find((line) => line.kind === 'action_skipped')?.detail).toMatch(/deleted/);
-    expect(await taskTitles(recordId)).toEqual(['kept']);
+    expect(await taskTitles(stack, recordId)).toEqual(['kept']);
   });
 
   it('saves a draft with broken references but refuses to enable it, naming every offending action', async () => {
@@ -536,7 +531,7 @@ describe('webhook actions', () => {
     ]);
     expect(lines.find((line) => line.kind === 'action_failed')?.detail).toContain('404');
     expect(seen.filter((request) => request.path === hookPath)).toHaveLength(1);
-    expect(await taskTitles(recordId)).toEqual(['after the webhook']);
+    expect(await taskTitles(stack, recordId)).toEqual(['after the webhook']);
   });
 
   it('retries a 500 with the same Idempotency-Key and logs one success', async () => {

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import supertest from 'supertest';
+import { portInUse } from '../../src/temporal/dev-server';
 import { readTestEnv, TestEnv } from '../support/env';
 import { freePort } from '../support/ports';
 import { eventually } from '../support/stack';
@@ -48,20 +48,12 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
 async function pressCtrlC(started: Started, ports: number[]): Promise<void> {
   process.kill(-started.child.pid!, 'SIGINT');
   await eventually(
-    async () => ((await Promise.all(ports.map(portOpen))).some(Boolean) ? undefined : true),
+    async () => ((await Promise.all(ports.map(portInUse))).some(Boolean) ? undefined : true),
     30_000,
     'every port to close',
   );
   expect(started.output()).toContain('"msg":"shutting down"');
   expect(started.output()).not.toMatch(/could not stop cleanly|shutdown failed/);
-}
-
-async function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
 }
 
 describe('npm start on the embedded defaults', () => {

@@ -1,29 +1,13 @@
 import {
   createDealPipeline,
   createRecord,
+  createTicketPipeline,
   createWorkflow,
   enableWorkflow,
   timeline,
   waitForTimeline,
 } from '../support/fixtures';
 import { eventually, startTestStack, type TestStack, unique } from '../support/stack';
-
-/** A ticket pipeline whose stages are statuses; `new` is the first open one. */
-async function createTicketPipeline(stack: TestStack): Promise<string> {
-  const id = unique('tickets');
-  const res = await stack.http.post('/api/pipelines').send({
-    id,
-    objectType: 'ticket',
-    label: 'Support',
-    stages: [
-      { id: 'new', label: 'New' },
-      { id: 'waiting', label: 'Waiting on contact' },
-      { id: 'closed', label: 'Closed', state: 'closed' },
-    ],
-  });
-  expect(res.status).toBe(201);
-  return id;
-}
 
 describe('ticket status automations driven by emails', () => {
   let stack: TestStack;

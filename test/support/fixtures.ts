@@ -1,21 +1,40 @@
 import type { TestStack } from './stack';
 import { eventually, unique } from './stack';
 
-/** A deal pipeline with stages `new`, `qualified`, `won` (closed). */
-export async function createDealPipeline(stack: TestStack): Promise<string> {
-  const id = unique('deals');
-  const res = await stack.http.post('/api/pipelines').send({
-    id,
-    objectType: 'deal',
-    label: 'Deals',
-    stages: [
-      { id: 'new', label: 'New' },
-      { id: 'qualified', label: 'Qualified' },
-      { id: 'won', label: 'Won', state: 'closed' },
-    ],
-  });
+async function createPipeline(
+  stack: TestStack,
+  objectType: string,
+  stages: { id: string; label: string; state?: string }[],
+) {
+  const id = unique(objectType);
+  const res = await stack.http.post('/api/pipelines').send({ id, objectType, label: objectType, stages });
   expect(res.status).toBe(201);
   return id;
+}
+
+/** A deal pipeline with stages `new`, `qualified`, `won` (closed). */
+export function createDealPipeline(stack: TestStack): Promise<string> {
+  return createPipeline(stack, 'deal', [
+    { id: 'new', label: 'New' },
+    { id: 'qualified', label: 'Qualified' },
+    { id: 'won', label: 'Won', state: 'closed' },
+  ]);
+}
+
+/** A ticket pipeline whose stages are statuses `new`, `waiting`, `closed` (closed); `new` is the first open one. */
+export function createTicketPipeline(stack: TestStack): Promise<string> {
+  return createPipeline(stack, 'ticket', [
+    { id: 'new', label: 'New' },
+    { id: 'waiting', label: 'Waiting on contact' },
+    { id: 'closed', label: 'Closed', state: 'closed' },
+  ]);
+}
+
+/** The titles of a record's tasks, oldest first. */
+export async function taskTitles(stack: TestStack, recordId: string): Promise<string[]> {
+  const res = await stack.http.get(`/api/tasks?recordId=${recordId}`);
+  expect(res.status).toBe(200);
+  return (res.body.items as { title: string }[]).map((task) => task.title);
 }
 
 /** Creates a workflow (201 expected) and returns its id. */
