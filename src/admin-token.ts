@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Queryable } from './db/pool';
-import { upsertToken } from './db/tokens';
+import { newTokenSecret, upsertToken } from './db/tokens';
 import { Roles } from './domain';
 
 const ADMIN_TOKEN_ID = 'admin';
@@ -14,7 +13,7 @@ const ADMIN_TOKEN_ID = 'admin';
 export async function ensureAdminToken(db: Queryable, options: { dataDir: string; fromEnv?: string }): Promise<string> {
   const file = path.join(options.dataDir, 'admin-token');
   let secret = options.fromEnv ?? (await readFile(file, 'utf8').catch(() => undefined))?.trim();
-  if (!secret) secret = `pw_${randomBytes(24).toString('base64url')}`;
+  if (!secret) secret = newTokenSecret();
   await mkdir(options.dataDir, { recursive: true });
   await writeFile(file, `${secret}\n`, { mode: 0o600 });
   await upsertToken(db, { id: ADMIN_TOKEN_ID, name: 'admin', role: Roles.superAdmin, secret });

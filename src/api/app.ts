@@ -8,6 +8,7 @@ import { createPipelinesRouter } from './pipelines';
 import { HttpProblem, problemHandler } from './problem';
 import { createRecordsRouter } from './records';
 import { createResultsRouter } from './results';
+import { createTokensRouter } from './tokens';
 import { createWorkflowsRouter } from './workflows';
 
 export type { ApiDeps } from './deps';
@@ -27,6 +28,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use('/workflows', createWorkflowsRouter(deps));
   api.use('/email-templates', createEmailTemplatesRouter(deps));
   api.use('/events', createEventsRouter(deps));
+  api.use('/tokens', createTokensRouter(deps));
   api.use(createResultsRouter(deps));
   app.use('/api', api);
 

@@ -1,12 +1,11 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { enqueueStageEntered, enqueueTicketEmail } from '../db/outbox';
 import { getPipeline } from '../db/pipelines';
-import { inTransaction, type PoolClient } from '../db/pool';
+import { withIdempotency } from '../db/idempotency';
+import type { PoolClient } from '../db/pool';
 import { getRecord, updateRecord } from '../db/records';
 import {
   addTicketThread,
-  findEmailEventByKey,
   insertEmailEvent,
   listTicketThreads,
   markReopened,
@@ -24,10 +23,8 @@ import {
 } from '../domain/email-events';
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
-import { HttpProblem, notFound, unprocessable } from './problem';
-import { parseInput } from './validate';
-
-const IdempotencyKeySchema = z.string().min(1).max(200);
+import { notFound, unprocessable } from './problem';
+import { idempotencyKey, parseInput } from './validate';
 
 /** `POST /api/events/email`: store, classify and deliver an email sent or received on a ticket. */
 export function createEventsRouter({ pool, newId, clock }: ApiDeps): Router {
@@ -35,15 +32,7 @@ export function createEventsRouter({ pool, newId, clock }: ApiDeps): Router {
 
   router.post('/email', allow(Permissions.ingest), async (req, res) => {
     const event = parseInput(EmailEventSchema, req.body, 'body');
-    const key = req.get('idempotency-key');
-    if (key !== undefined && !IdempotencyKeySchema.safeParse(key).success) {
-      throw new HttpProblem(400, 'Invalid Idempotency-Key', 'Idempotency-Key must be 1–200 characters.');
-    }
-    const answer = await inTransaction(pool, async (db) => {
-      if (key) {
-        const first = await findEmailEventByKey(db, key);
-        if (first) return first;
-      }
+    const answer = await withIdempotency(pool, 'POST /api/events/email', idempotencyKey(req), async (db) => {
       const ticket = await getRecord(db, event.ticketId, true);
       if (!ticket) throw notFound('ticket', event.ticketId);
       const pipeline = (await getPipeline(db, ticket.pipelineId))!;
@@ -60,22 +49,11 @@ export function createEventsRouter({ pool, newId, clock }: ApiDeps): Router {
       });
       const eventId = newId('evt');
       const classification = classificationLabel(decision.classification);
-      if (
-        !(await insertEmailEvent(db, {
-          eventId,
-          idempotencyKey: key,
-          ticketId: ticket.id,
-          payload: event,
-          classification,
-        }))
-      ) {
-        // The same key arrived concurrently and committed first: its answer wins.
-        return (await findEmailEventByKey(db, key!))!;
-      }
+      await insertEmailEvent(db, { eventId, ticketId: ticket.id, payload: event, classification });
       await applyDecision(db, { event, eventId, ticket, pipeline, decision });
-      return { eventId, classification };
+      return { status: 202, body: { eventId, classification } };
     });
-    res.status(202).json(answer);
+    res.status(answer.status).json(answer.body);
   });
 
   /** Writes what the email means for the ticket: its timeline line, a new thread, a reopen, a trigger. */

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { enqueueStageEntered } from '../db/outbox';
+import { withIdempotency } from '../db/idempotency';
 import { getPipeline } from '../db/pipelines';
 import { inTransaction, type Queryable } from '../db/pool';
 import { getRecord, insertRecord, mergeProperties, updateRecord } from '../db/records';
@@ -9,7 +10,7 @@ import { type CrmRecord, CreateRecordSchema, PatchRecordSchema, Permissions, typ
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
 import { conflict, notFound, unprocessable } from './problem';
-import { checkVersion, parseIfMatch, parseInput, pathId } from './validate';
+import { checkVersion, idempotencyKey, parseIfMatch, parseInput, pathId } from './validate';
 
 export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
   const router = Router();
@@ -31,7 +32,7 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
 
   router.post('/', allow(Permissions.ingest), async (req, res) => {
     const input = parseInput(CreateRecordSchema, req.body, 'body');
-    const record = await inTransaction(pool, async (db) => {
+    const answer = await withIdempotency(pool, 'POST /api/records', idempotencyKey(req), async (db) => {
       const pipeline = await getPipeline(db, input.pipelineId);
       if (!pipeline) {
         throw unprocessable('The record names a pipeline that does not exist.', [
@@ -55,9 +56,9 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
         await addTicketThread(db, created.id, originThread, 'origin');
       }
       await stageEntered(db, created, 'record created');
-      return created;
+      return { status: 201, body: created };
     });
-    res.status(201).json(record);
+    res.status(answer.status).json(answer.body);
   });
 
   router.get('/:id', allow(Permissions.read, Permissions.ingest), async (req, res) => {

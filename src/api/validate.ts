@@ -48,3 +48,12 @@ export function checkVersion(what: string, id: string, current: number, expected
     throw conflict(`The ${what} "${id}" is at version ${current}, not ${expected}. Read it again and retry.`);
   }
 }
+
+/** The request's `Idempotency-Key`, if any: 1–200 visible characters. */
+export function idempotencyKey(req: Request): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
+    throw new HttpProblem(400, 'Invalid Idempotency-Key', 'Idempotency-Key must be 1–200 visible ASCII characters.');
+  }
+  return key;
+}

@@ -36,29 +36,15 @@ export async function markReopened(db: Queryable, ticketId: string): Promise<voi
   await db.query('UPDATE records SET reopened_at = now() WHERE id = $1', [ticketId]);
 }
 
-export interface StoredEmailEvent {
-  eventId: string;
-  classification: string;
-}
-
-/** The event stored under an Idempotency-Key, if any: a repeat answers with the first result. */
-export async function findEmailEventByKey(db: Queryable, key: string): Promise<StoredEmailEvent | undefined> {
-  const { rows } = await db.query<{ event_id: string; classification: string }>(
-    'SELECT event_id, classification FROM email_events WHERE idempotency_key = $1',
-    [key],
-  );
-  return rows[0] && { eventId: rows[0].event_id, classification: rows[0].classification };
-}
-
-/** Stores an email event; returns false when its Idempotency-Key was taken meanwhile. */
+/** Stores an email event with its classification. */
 export async function insertEmailEvent(
   db: Queryable,
-  event: { eventId: string; idempotencyKey?: string; ticketId: string; payload: unknown; classification: string },
-): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `INSERT INTO email_events (event_id, idempotency_key, ticket_id, payload, classification) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (idempotency_key) DO NOTHING`,
-    [event.eventId, event.idempotencyKey ?? null, event.ticketId, JSON.stringify(event.payload), event.classification],
-  );
-  return rowCount === 1;
+  event: { eventId: string; ticketId: string; payload: unknown; classification: string },
+): Promise<void> {
+  await db.query('INSERT INTO email_events (event_id, ticket_id, payload, classification) VALUES ($1, $2, $3, $4)', [
+    event.eventId,
+    event.ticketId,
+    JSON.stringify(event.payload),
+    event.classification,
+  ]);
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '../domain';
 import type { Queryable } from './pool';
 
@@ -7,6 +7,11 @@ export interface ApiToken {
   name: string;
   role: Role;
   createdAt: string;
+}
+
+/** A new token secret: `pw_` and 32 random URL-safe characters. */
+export function newTokenSecret(): string {
+  return `pw_${randomBytes(24).toString('base64url')}`;
 }
 
 /** Tokens are stored as SHA-256 hashes; the secret itself is shown once and never kept. */
@@ -33,4 +38,17 @@ export async function findTokenBySecret(db: Queryable, secret: string): Promise<
   );
   const row = rows[0];
   return row && { id: row.id, name: row.name, role: row.role, createdAt: row.created_at.toISOString() };
+}
+
+export async function listTokens(db: Queryable): Promise<ApiToken[]> {
+  const { rows } = await db.query<{ id: string; name: string; role: Role; created_at: Date }>(
+    'SELECT id, name, role, created_at FROM api_tokens ORDER BY created_at, id',
+  );
+  return rows.map((row) => ({ id: row.id, name: row.name, role: row.role, createdAt: row.created_at.toISOString() }));
+}
+
+/** Deletes a token; returns false when there was none with this id. */
+export async function deleteToken(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM api_tokens WHERE id = $1', [id]);
+  return rowCount === 1;
 }

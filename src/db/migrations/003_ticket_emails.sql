@@ -1,4 +1,5 @@
--- Ticket email events: the threads a ticket knows and every email event received, with its classification.
+-- Ticket email events (the threads a ticket knows, every email event with its classification) and the answers
+-- to requests sent with an Idempotency-Key.
 
 CREATE TABLE ticket_threads (
   ticket_id text NOT NULL REFERENCES records (id),
@@ -10,7 +11,6 @@ CREATE TABLE ticket_threads (
 
 CREATE TABLE email_events (
   event_id        text PRIMARY KEY,
-  idempotency_key text UNIQUE,
   ticket_id       text NOT NULL,
   payload         jsonb NOT NULL,
   classification  text NOT NULL,
@@ -19,3 +19,13 @@ CREATE TABLE email_events (
 CREATE INDEX email_events_ticket_idx ON email_events (ticket_id);
 
 ALTER TABLE records ADD COLUMN reopened_at timestamptz;
+
+-- The first answer to a request with an Idempotency-Key, per route; a repeat gets it again.
+CREATE TABLE idempotent_responses (
+  scope      text NOT NULL,
+  key        text NOT NULL,
+  status     integer NOT NULL,
+  body       jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (scope, key)
+);

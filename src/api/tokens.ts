@@ -1,0 +1,36 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { deleteToken, listTokens, newTokenSecret, upsertToken } from '../db/tokens';
+import { Permissions, RoleSchema } from '../domain';
+import { allow } from './auth';
+import type { ApiDeps } from './deps';
+import { notFound } from './problem';
+import { parseInput, pathId } from './validate';
+
+export const CreateTokenSchema = z.object({ name: z.string().min(1).max(200), role: RoleSchema }).strict();
+
+/** `/api/tokens` (super_admin only): the secret is shown once, in the 201 answer, and stored as a hash. */
+export function createTokensRouter({ pool, newId }: ApiDeps): Router {
+  const router = Router();
+  router.use(allow(Permissions.admin));
+
+  router.post('/', async (req, res) => {
+    const input = parseInput(CreateTokenSchema, req.body, 'body');
+    const id = newId('tok');
+    const token = newTokenSecret();
+    await upsertToken(pool, { id, name: input.name, role: input.role, secret: token });
+    res.status(201).json({ id, name: input.name, role: input.role, token });
+  });
+
+  router.get('/', async (_req, res) => {
+    res.json({ items: await listTokens(pool) });
+  });
+
+  router.delete('/:id', async (req, res) => {
+    const id = pathId(req, 'id', 'token');
+    if (!(await deleteToken(pool, id))) throw notFound('token', id);
+    res.status(204).end();
+  });
+
+  return router;
+}
