@@ -4,6 +4,7 @@ import type { ApiDeps } from './deps';
 import { createEmailTemplatesRouter } from './email-templates';
 import { createEventsRouter } from './events';
 import { createHealthRouter } from './health';
+import { createMetrics } from './metrics';
 import { createPipelinesRouter } from './pipelines';
 import { HttpProblem, problemHandler } from './problem';
 import { createRecordsRouter } from './records';
@@ -16,10 +17,13 @@ export type { ApiDeps } from './deps';
 /** Builds the HTTP API. No module-level state: everything comes from `deps`. */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
+  const metrics = createMetrics({ pool: deps.pool });
   app.disable('x-powered-by');
+  app.use(metrics.middleware);
   app.set('query parser', 'simple');
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(createHealthRouter(deps));
+  app.use(metrics.router);
 
   const api = express.Router();
   api.use(authenticate(deps.pool));

@@ -13,7 +13,7 @@ import { IdSchema, Permissions } from '../domain';
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
 import { conflict, notFound } from './problem';
-import { parseInput, pathId } from './validate';
+import { parseInput, parsePageOnly, pathId } from './validate';
 
 const CreateTemplateSchema = z
   .object({
@@ -36,8 +36,8 @@ const UpdateTemplateSchema = z
 export function createEmailTemplatesRouter({ pool, newId }: ApiDeps): Router {
   const router = Router();
 
-  router.get('/', allow(Permissions.read), async (_req, res) => {
-    res.json({ items: await listEmailTemplates(pool) });
+  router.get('/', allow(Permissions.read), async (req, res) => {
+    res.json(await listEmailTemplates(pool, parsePageOnly(req)));
   });
 
   router.get('/:id', allow(Permissions.read), async (req, res) => {

@@ -4,13 +4,7 @@ import { getPipeline } from '../db/pipelines';
 import { withIdempotency } from '../db/idempotency';
 import type { PoolClient } from '../db/pool';
 import { getRecord, updateRecord } from '../db/records';
-import {
-  addTicketThread,
-  insertEmailEvent,
-  listTicketThreads,
-  markReopened,
-  wasReopened,
-} from '../db/tickets';
+import { addTicketThread, insertEmailEvent, listTicketThreads, markReopened, wasReopened } from '../db/tickets';
 import { appendTimeline } from '../db/timeline';
 import { type CrmRecord, firstOpenStage, Permissions, type Pipeline, TimelineKinds } from '../domain';
 import {

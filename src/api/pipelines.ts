@@ -4,7 +4,7 @@ import { CreatePipelineSchema, type Pipeline, Permissions } from '../domain';
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
 import { conflict, notFound } from './problem';
-import { parseInput, pathId } from './validate';
+import { parseInput, parsePageOnly, pathId } from './validate';
 
 export function createPipelinesRouter({ pool, newId }: ApiDeps): Router {
   const router = Router();
@@ -22,8 +22,8 @@ export function createPipelinesRouter({ pool, newId }: ApiDeps): Router {
     res.status(201).json(pipeline);
   });
 
-  router.get('/', allow(Permissions.read), async (_req, res) => {
-    res.json({ items: await listPipelines(pool) });
+  router.get('/', allow(Permissions.read), async (req, res) => {
+    res.json(await listPipelines(pool, parsePageOnly(req)));
   });
 
   router.get('/:id', allow(Permissions.read), async (req, res) => {

@@ -10,7 +10,7 @@ import { type CrmRecord, CreateRecordSchema, PatchRecordSchema, Permissions, typ
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
 import { conflict, notFound, unprocessable } from './problem';
-import { checkVersion, idempotencyKey, parseIfMatch, parseInput, pathId } from './validate';
+import { checkVersion, idempotencyKey, parseIfMatch, parseInput, parsePageOnly, pathId } from './validate';
 
 export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
   const router = Router();
@@ -91,7 +91,7 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
   router.get('/:id/timeline', allow(Permissions.read, Permissions.ingest), async (req, res) => {
     const id = pathId(req, 'id', 'record');
     if (!(await getRecord(pool, id))) throw notFound('record', id);
-    res.json({ items: await listTimeline(pool, id) });
+    res.json(await listTimeline(pool, id, parsePageOnly(req)));
   });
 
   return router;

@@ -5,23 +5,26 @@ import { listTasks } from '../db/tasks';
 import { IdSchema, Permissions } from '../domain';
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
-import { parseInput } from './validate';
+import { PageQuerySchema, pageRequest, parseInput } from './validate';
 
-const TasksQuerySchema = z.object({ recordId: IdSchema.optional() }).strict();
-const EmailsQuerySchema = z
-  .object({ recordId: IdSchema.optional(), to: z.string().min(1).max(320).optional() })
-  .strict();
+const TasksQuerySchema = PageQuerySchema.extend({ recordId: IdSchema.optional() }).strict();
+const EmailsQuerySchema = PageQuerySchema.extend({
+  recordId: IdSchema.optional(),
+  to: z.string().min(1).max(320).optional(),
+}).strict();
 
 /** What automations produced: `GET /api/tasks` and `GET /api/emails`. */
 export function createResultsRouter({ pool }: ApiDeps): Router {
   const router = Router();
 
   router.get('/tasks', allow(Permissions.read), async (req, res) => {
-    res.json({ items: await listTasks(pool, parseInput(TasksQuerySchema, req.query, 'query')) });
+    const query = parseInput(TasksQuerySchema, req.query, 'query');
+    res.json(await listTasks(pool, query, pageRequest(query)));
   });
 
   router.get('/emails', allow(Permissions.read), async (req, res) => {
-    res.json({ items: await listSentEmails(pool, parseInput(EmailsQuerySchema, req.query, 'query')) });
+    const query = parseInput(EmailsQuerySchema, req.query, 'query');
+    res.json(await listSentEmails(pool, query, pageRequest(query)));
   });
 
   return router;

@@ -5,7 +5,7 @@ import { Permissions, RoleSchema } from '../domain';
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
 import { notFound } from './problem';
-import { parseInput, pathId } from './validate';
+import { parseInput, parsePageOnly, pathId } from './validate';
 
 export const CreateTokenSchema = z.object({ name: z.string().min(1).max(200), role: RoleSchema }).strict();
 
@@ -22,8 +22,8 @@ export function createTokensRouter({ pool, newId }: ApiDeps): Router {
     res.status(201).json({ id, name: input.name, role: input.role, token });
   });
 
-  router.get('/', async (_req, res) => {
-    res.json({ items: await listTokens(pool) });
+  router.get('/', async (req, res) => {
+    res.json(await listTokens(pool, parsePageOnly(req)));
   });
 
   router.delete('/:id', async (req, res) => {

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { decodeCursor, type PageRequest } from '../db/page';
 import { IdSchema } from '../domain';
 import { conflict, HttpProblem, zodFields } from './problem';
 
@@ -56,4 +57,27 @@ export function idempotencyKey(req: Request): string | undefined {
     throw new HttpProblem(400, 'Invalid Idempotency-Key', 'Idempotency-Key must be 1–200 visible ASCII characters.');
   }
   return key;
+}
+
+/** `?limit=&cursor=` on every list: at most 500 items a page, 100 unless asked. */
+export const PageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().min(1).max(200).optional(),
+});
+
+/** The page a list request asks for; a cursor this API did not make is a 400. */
+export function pageRequest({ limit, cursor }: { limit: number; cursor?: string }): PageRequest {
+  if (cursor === undefined) return { limit };
+  const after = decodeCursor(cursor);
+  if (after === undefined) {
+    throw new HttpProblem(400, 'Invalid cursor', 'Pass back the nextCursor of the previous page, unchanged.', [
+      { path: 'query.cursor', message: 'not a cursor from this API' },
+    ]);
+  }
+  return { limit, after };
+}
+
+/** Parses `?limit=&cursor=` (and nothing else) from a list request without other filters. */
+export function parsePageOnly(req: Request): PageRequest {
+  return pageRequest(parseInput(PageQuerySchema.strict(), req.query, 'query'));
 }

@@ -32,9 +32,17 @@ import { startAutomation, stopAutomation } from '../temporal/automation-control'
 import { allow, callerName } from './auth';
 import type { ApiDeps } from './deps';
 import { conflict, formatPath, HttpProblem, notFound, unprocessable, zodFields } from './problem';
-import { checkVersion, parseIfMatch, parseInput, pathId } from './validate';
+import {
+  checkVersion,
+  PageQuerySchema,
+  pageRequest,
+  parseIfMatch,
+  parseInput,
+  parsePageOnly,
+  pathId,
+} from './validate';
 
-const ListQuerySchema = z.object({ pipelineId: IdSchema.optional() }).strict();
+const ListQuerySchema = PageQuerySchema.extend({ pipelineId: IdSchema.optional() }).strict();
 const AddActionSchema = z
   .object({
     action: ActionInputSchema,
@@ -53,12 +61,10 @@ const AddActionSchema = z
 const PatchActionSchema = z.object({ config: z.unknown() }).strict();
 const DeleteActionQuerySchema = z.object({ mode: z.enum(['only', 'following']).default('only') }).strict();
 const CommentInputSchema = z.object({ body: z.string().min(1).max(10_000) }).strict();
-const EnrollmentsQuerySchema = z
-  .object({
-    recordId: IdSchema.optional(),
-    status: z.enum(['running', 'waiting', 'completed', 'cancelled', 'failed']).optional(),
-  })
-  .strict();
+const EnrollmentsQuerySchema = PageQuerySchema.extend({
+  recordId: IdSchema.optional(),
+  status: z.enum(['running', 'waiting', 'completed', 'cancelled', 'failed']).optional(),
+}).strict();
 
 export function createWorkflowsRouter(deps: ApiDeps): Router {
   const { pool, newId } = deps;
@@ -152,7 +158,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
 
   router.get('/', allow(Permissions.read), async (req, res) => {
     const query = parseInput(ListQuerySchema, req.query, 'query');
-    res.json({ items: await listWorkflows(pool, query) });
+    res.json(await listWorkflows(pool, query, pageRequest(query)));
   });
 
   router.get('/:id', allow(Permissions.read), async (req, res) => {
@@ -220,14 +226,14 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
   router.get('/:id/revisions', allow(Permissions.read), async (req, res) => {
     const id = pathId(req, 'id', 'workflow');
     await requireWorkflow(pool, id);
-    res.json({ items: await listRevisions(pool, id) });
+    res.json(await listRevisions(pool, id, parsePageOnly(req)));
   });
 
   router.get('/:id/enrollments', allow(Permissions.read), async (req, res) => {
     const id = pathId(req, 'id', 'workflow');
     const query = parseInput(EnrollmentsQuerySchema, req.query, 'query');
     await requireWorkflow(pool, id);
-    res.json({ items: await listEnrollments(pool, { workflowId: id, ...query }) });
+    res.json(await listEnrollments(pool, { workflowId: id, ...query }, pageRequest(query)));
   });
 
   router.post('/:id/actions', allow(Permissions.configure), async (req, res) => {

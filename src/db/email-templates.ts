@@ -1,3 +1,4 @@
+import { type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 export interface EmailTemplate {
@@ -11,11 +12,17 @@ export interface EmailTemplate {
 
 const COLUMNS = 'id, name, subject, body, transactional, builtin';
 
-export async function listEmailTemplates(db: Queryable): Promise<EmailTemplate[]> {
-  const { rows } = await db.query<EmailTemplate>(
-    `SELECT ${COLUMNS} FROM email_templates ORDER BY builtin DESC, created_at, id`,
+export async function listEmailTemplates(db: Queryable, page: PageRequest): Promise<Page<EmailTemplate>> {
+  const { rows } = await db.query<EmailTemplate & { seq: string }>(
+    `SELECT ${COLUMNS}, seq FROM email_templates WHERE ($1::bigint IS NULL OR seq > $1) ORDER BY seq LIMIT $2`,
+    [page.after ?? null, page.limit + 1],
   );
-  return rows;
+  return toPage(
+    rows,
+    page,
+    (row) => row.seq,
+    ({ seq: _seq, ...template }) => template,
+  );
 }
 
 export async function getEmailTemplate(db: Queryable, id: string): Promise<EmailTemplate | undefined> {

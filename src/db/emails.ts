@@ -1,3 +1,4 @@
+import { type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 export const EmailKinds = { internal: 'internal', transactional: 'transactional', marketing: 'marketing' } as const;
@@ -86,23 +87,32 @@ interface EmailRow {
   sent_at: Date | null;
 }
 
-/** Messages that left through SMTP, oldest first. */
-export async function listSentEmails(db: Queryable, filter: { recordId?: string; to?: string }): Promise<SentEmail[]> {
-  const { rows } = await db.query<EmailRow>(
+/** Messages that left through SMTP, in the order they were queued. */
+export async function listSentEmails(
+  db: Queryable,
+  filter: { recordId?: string; to?: string },
+  page: PageRequest,
+): Promise<Page<SentEmail>> {
+  const { rows } = await db.query<EmailRow & { seq: string }>(
     `SELECT * FROM emails WHERE sent_at IS NOT NULL
        AND ($1::text IS NULL OR record_id = $1) AND ($2::text IS NULL OR lower(to_address) = lower($2))
-     ORDER BY sent_at, id`,
-    [filter.recordId ?? null, filter.to ?? null],
+       AND ($3::bigint IS NULL OR seq > $3) ORDER BY seq LIMIT $4`,
+    [filter.recordId ?? null, filter.to ?? null, page.after ?? null, page.limit + 1],
   );
-  return rows.map((row) => ({
-    id: row.id,
-    messageId: row.message_id,
-    recordId: row.record_id,
-    kind: row.kind,
-    from: row.from_address,
-    to: row.to_address,
-    subject: row.subject,
-    body: row.body,
-    sentAt: row.sent_at!.toISOString(),
-  }));
+  return toPage(
+    rows,
+    page,
+    (row) => row.seq,
+    (row) => ({
+      id: row.id,
+      messageId: row.message_id,
+      recordId: row.record_id,
+      kind: row.kind,
+      from: row.from_address,
+      to: row.to_address,
+      subject: row.subject,
+      body: row.body,
+      sentAt: row.sent_at!.toISOString(),
+    }),
+  );
 }

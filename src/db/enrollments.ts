@@ -1,3 +1,4 @@
+import { type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 export const EnrollmentStatuses = {
@@ -103,19 +104,25 @@ interface EnrollmentRow {
 export async function listEnrollments(
   db: Queryable,
   filter: { workflowId: string; recordId?: string; status?: string },
-): Promise<Enrollment[]> {
-  const { rows } = await db.query<EnrollmentRow>(
+  page: PageRequest,
+): Promise<Page<Enrollment>> {
+  const { rows } = await db.query<EnrollmentRow & { seq: string }>(
     `SELECT * FROM enrollments WHERE workflow_id = $1 AND ($2::text IS NULL OR record_id = $2)
-       AND ($3::text IS NULL OR status = $3) ORDER BY started_at, id`,
-    [filter.workflowId, filter.recordId ?? null, filter.status ?? null],
+       AND ($3::text IS NULL OR status = $3) AND ($4::bigint IS NULL OR seq > $4) ORDER BY seq LIMIT $5`,
+    [filter.workflowId, filter.recordId ?? null, filter.status ?? null, page.after ?? null, page.limit + 1],
   );
-  return rows.map((row) => ({
-    id: row.id,
-    recordId: row.record_id,
-    status: row.status,
-    ...(row.current_action_id && { currentActionId: row.current_action_id }),
-    ...(row.wake_at && { wakeAt: row.wake_at.toISOString() }),
-    startedAt: row.started_at.toISOString(),
-    ...(row.ended_at && { endedAt: row.ended_at.toISOString() }),
-  }));
+  return toPage(
+    rows,
+    page,
+    (row) => row.seq,
+    (row) => ({
+      id: row.id,
+      recordId: row.record_id,
+      status: row.status,
+      ...(row.current_action_id && { currentActionId: row.current_action_id }),
+      ...(row.wake_at && { wakeAt: row.wake_at.toISOString() }),
+      startedAt: row.started_at.toISOString(),
+      ...(row.ended_at && { endedAt: row.ended_at.toISOString() }),
+    }),
+  );
 }

@@ -9,10 +9,10 @@ export interface StoredResponse {
 const UNIQUE_VIOLATION = '23505';
 
 async function findResponse(db: PoolClient, scope: string, key: string): Promise<StoredResponse | undefined> {
-  const { rows } = await db.query<StoredResponse>('SELECT status, body FROM idempotent_responses WHERE scope = $1 AND key = $2', [
-    scope,
-    key,
-  ]);
+  const { rows } = await db.query<StoredResponse>(
+    'SELECT status, body FROM idempotent_responses WHERE scope = $1 AND key = $2',
+    [scope, key],
+  );
   return rows[0];
 }
 
@@ -43,7 +43,11 @@ export async function withIdempotency(
     });
   } catch (error) {
     // The same key committed first in a concurrent request: this one's work was rolled back; answer like the first.
-    if (!(error instanceof DatabaseError && error.code === UNIQUE_VIOLATION && error.constraint === 'idempotent_responses_pkey')) {
+    if (!(
+      error instanceof DatabaseError &&
+      error.code === UNIQUE_VIOLATION &&
+      error.constraint === 'idempotent_responses_pkey'
+    )) {
       throw error;
     }
     return inTransaction(pool, async (db) => (await findResponse(db, scope, key))!);

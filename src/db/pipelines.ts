@@ -1,4 +1,5 @@
 import type { Pipeline } from '../domain';
+import { type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 interface PipelineRow {
@@ -29,7 +30,10 @@ export async function getPipeline(db: Queryable, id: string): Promise<Pipeline |
   return rows[0] && toPipeline(rows[0]);
 }
 
-export async function listPipelines(db: Queryable): Promise<Pipeline[]> {
-  const { rows } = await db.query<PipelineRow>('SELECT * FROM pipelines ORDER BY created_at, id');
-  return rows.map(toPipeline);
+export async function listPipelines(db: Queryable, page: PageRequest): Promise<Page<Pipeline>> {
+  const { rows } = await db.query<PipelineRow & { seq: string }>(
+    'SELECT * FROM pipelines WHERE ($1::bigint IS NULL OR seq > $1) ORDER BY seq LIMIT $2',
+    [page.after ?? null, page.limit + 1],
+  );
+  return toPage(rows, page, (row) => row.seq, toPipeline);
 }

@@ -1,3 +1,4 @@
+import { type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 export interface Task {
@@ -48,20 +49,26 @@ export async function insertTask(db: Queryable, task: NewTask): Promise<void> {
   );
 }
 
-export async function listTasks(db: Queryable, filter: { recordId?: string }): Promise<Task[]> {
-  const { rows } = await db.query<TaskRow>(
-    'SELECT * FROM tasks WHERE ($1::text IS NULL OR record_id = $1) ORDER BY created_at, id',
-    [filter.recordId ?? null],
+export async function listTasks(db: Queryable, filter: { recordId?: string }, page: PageRequest): Promise<Page<Task>> {
+  const { rows } = await db.query<TaskRow & { seq: string }>(
+    `SELECT * FROM tasks WHERE ($1::text IS NULL OR record_id = $1)
+       AND ($2::bigint IS NULL OR seq > $2) ORDER BY seq LIMIT $3`,
+    [filter.recordId ?? null, page.after ?? null, page.limit + 1],
   );
-  return rows.map((row) => ({
-    id: row.id,
-    recordId: row.record_id,
-    workflowId: row.workflow_id,
-    actionId: row.action_id,
-    title: row.title,
-    body: row.body,
-    dueAt: row.due_at?.toISOString() ?? null,
-    assignee: row.assignee,
-    createdAt: row.created_at.toISOString(),
-  }));
+  return toPage(
+    rows,
+    page,
+    (row) => row.seq,
+    (row) => ({
+      id: row.id,
+      recordId: row.record_id,
+      workflowId: row.workflow_id,
+      actionId: row.action_id,
+      title: row.title,
+      body: row.body,
+      dueAt: row.due_at?.toISOString() ?? null,
+      assignee: row.assignee,
+      createdAt: row.created_at.toISOString(),
+    }),
+  );
 }

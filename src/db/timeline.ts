@@ -1,4 +1,5 @@
 import type { TimelineKind } from '../domain';
+import { type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 export interface TimelineEntry {
@@ -53,18 +54,24 @@ interface TimelineRow {
 }
 
 /** A record's timeline, oldest first. */
-export async function listTimeline(db: Queryable, recordId: string): Promise<TimelineItem[]> {
-  const { rows } = await db.query<TimelineRow>(
-    'SELECT at, kind, workflow_id, enrollment_id, action_id, event_id, detail FROM timeline WHERE record_id = $1 ORDER BY id',
-    [recordId],
+export async function listTimeline(db: Queryable, recordId: string, page: PageRequest): Promise<Page<TimelineItem>> {
+  const { rows } = await db.query<TimelineRow & { id: string }>(
+    `SELECT id, at, kind, workflow_id, enrollment_id, action_id, event_id, detail FROM timeline
+     WHERE record_id = $1 AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+    [recordId, page.after ?? null, page.limit + 1],
   );
-  return rows.map((row) => ({
-    at: row.at.toISOString(),
-    kind: row.kind,
-    ...(row.workflow_id && { workflowId: row.workflow_id }),
-    ...(row.enrollment_id && { enrollmentId: row.enrollment_id }),
-    ...(row.action_id && { actionId: row.action_id }),
-    ...(row.event_id && { eventId: row.event_id }),
-    detail: row.detail,
-  }));
+  return toPage(
+    rows,
+    page,
+    (row) => row.id,
+    (row) => ({
+      at: row.at.toISOString(),
+      kind: row.kind,
+      ...(row.workflow_id && { workflowId: row.workflow_id }),
+      ...(row.enrollment_id && { enrollmentId: row.enrollment_id }),
+      ...(row.action_id && { actionId: row.action_id }),
+      ...(row.event_id && { eventId: row.event_id }),
+      detail: row.detail,
+    }),
+  );
 }

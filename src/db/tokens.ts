@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '../domain';
+import { type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 export interface ApiToken {
@@ -40,11 +41,22 @@ export async function findTokenBySecret(db: Queryable, secret: string): Promise<
   return row && { id: row.id, name: row.name, role: row.role, createdAt: row.created_at.toISOString() };
 }
 
-export async function listTokens(db: Queryable): Promise<ApiToken[]> {
-  const { rows } = await db.query<{ id: string; name: string; role: Role; created_at: Date }>(
-    'SELECT id, name, role, created_at FROM api_tokens ORDER BY created_at, id',
+export async function listTokens(db: Queryable, page: PageRequest): Promise<Page<ApiToken>> {
+  const { rows } = await db.query<{ id: string; name: string; role: Role; created_at: Date; seq: string }>(
+    'SELECT id, name, role, created_at, seq FROM api_tokens WHERE ($1::bigint IS NULL OR seq > $1) ORDER BY seq LIMIT $2',
+    [page.after ?? null, page.limit + 1],
   );
-  return rows.map((row) => ({ id: row.id, name: row.name, role: row.role, createdAt: row.created_at.toISOString() }));
+  return toPage(
+    rows,
+    page,
+    (row) => row.seq,
+    (row) => ({
+      id: row.id,
+      name: row.name,
+      role: row.role,
+      createdAt: row.created_at.toISOString(),
+    }),
+  );
 }
 
 /** Deletes a token; returns false when there was none with this id. */

@@ -1,4 +1,5 @@
 import type { Action, EnrollmentRules, Trigger, Workflow, WorkflowSettings } from '../domain';
+import { type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 interface WorkflowRow {
@@ -59,12 +60,17 @@ export async function getWorkflow(
   return rows[0] && toWorkflow(rows[0]);
 }
 
-export async function listWorkflows(db: Queryable, filter: { pipelineId?: string }): Promise<Workflow[]> {
-  const { rows } = await db.query<WorkflowRow>(
-    'SELECT * FROM workflows WHERE ($1::text IS NULL OR pipeline_id = $1) ORDER BY created_at, id',
-    [filter.pipelineId ?? null],
+export async function listWorkflows(
+  db: Queryable,
+  filter: { pipelineId?: string },
+  page: PageRequest,
+): Promise<Page<Workflow>> {
+  const { rows } = await db.query<WorkflowRow & { seq: string }>(
+    `SELECT * FROM workflows WHERE ($1::text IS NULL OR pipeline_id = $1)
+       AND ($2::bigint IS NULL OR seq > $2) ORDER BY seq LIMIT $3`,
+    [filter.pipelineId ?? null, page.after ?? null, page.limit + 1],
   );
-  return rows.map(toWorkflow);
+  return toPage(rows, page, (row) => row.seq, toWorkflow);
 }
 
 /** Workflows of a pipeline whose trigger is entry into `stageId`, on or off. */
@@ -138,10 +144,17 @@ export async function insertRevision(
 export async function listRevisions(
   db: Queryable,
   workflowId: string,
-): Promise<{ version: number; at: string; by: string; change: Record<string, unknown> }[]> {
+  page: PageRequest,
+): Promise<Page<{ version: number; at: string; by: string; change: Record<string, unknown> }>> {
   const { rows } = await db.query<{ version: number; at: Date; by: string; change: Record<string, unknown> }>(
-    'SELECT version, at, by, change FROM workflow_revisions WHERE workflow_id = $1 ORDER BY version',
-    [workflowId],
+    `SELECT version, at, by, change FROM workflow_revisions WHERE workflow_id = $1
+       AND ($2::int IS NULL OR version > $2) ORDER BY version LIMIT $3`,
+    [workflowId, page.after ?? null, page.limit + 1],
   );
-  return rows.map((row) => ({ ...row, at: row.at.toISOString() }));
+  return toPage(
+    rows,
+    page,
+    (row) => row.version,
+    (row) => ({ ...row, at: row.at.toISOString() }),
+  );
 }

@@ -162,4 +162,34 @@ describe('HTTP contract: auth, validation and errors', () => {
     expect(created.body.stages[0]).toEqual({ id: expect.stringMatching(/^st_/), label: 'Open', state: 'open' });
     expect((await stack.http.get(`/api/pipelines/${own}`)).body).toEqual(created.body);
   });
+
+  it('pages every list with limit and cursor, and rejects a cursor it did not make', async () => {
+    // A pipeline without workflows: the timeline holds exactly the five stage entries, written with each change.
+    const id = await createRecord(stack, { pipelineId: await createDealPipeline(stack), stageId: 'new' });
+    for (const stageId of ['qualified', 'won', 'new', 'qualified']) {
+      await stack.http.patch(`/api/records/${id}`).send({ stageId }).expect(200);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await stack.http.get(`/api/records/${id}/timeline?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.items.map((line: { detail: string }) => line.detail));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    const all = await stack.http.get(`/api/records/${id}/timeline`);
+    expect(seen).toEqual(all.body.items.map((line: { detail: string }) => line.detail));
+    expect(seen).toHaveLength(5);
+    expect(all.body.nextCursor).toBeUndefined();
+
+    const firstPage = await stack.http.get('/api/pipelines?limit=1');
+    expect(firstPage.body.items).toHaveLength(1);
+    expect(firstPage.body.nextCursor).toEqual(expect.any(String));
+    const bad = await stack.http.get('/api/pipelines?cursor=bm90LWEtY3Vyc29y');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].path).toBe('query.cursor');
+    expect((await stack.http.get('/api/tasks?limit=0')).status).toBe(400);
+    expect((await stack.http.get('/api/tasks?limit=501')).status).toBe(400);
+  });
 });

@@ -105,7 +105,7 @@ describe('callWebhook against a real receiver and database', () => {
   const ledgerRow = async (key: string) =>
     (await pool.query('SELECT result FROM action_runs WHERE key = $1', [key])).rows[0] as unknown;
   const completedLines = async () =>
-    (await listTimeline(pool, recordId)).filter((line) => line.kind === 'action_completed');
+    (await listTimeline(pool, recordId, { limit: 500 })).items.filter((line) => line.kind === 'action_completed');
 
   beforeAll(async () => {
     pool = createPool(await createTestDatabase(), (error) => log.warn({ err: error }, 'idle connection failed'));
