@@ -5,6 +5,7 @@ import { createEmailTemplatesRouter } from './email-templates';
 import { createEventsRouter } from './events';
 import { createHealthRouter } from './health';
 import { createMetrics } from './metrics';
+import { createOpenApiRouter } from './openapi';
 import { createPipelinesRouter } from './pipelines';
 import { HttpProblem, problemHandler } from './problem';
 import { createRecordsRouter } from './records';
@@ -24,6 +25,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(createHealthRouter(deps));
   app.use(metrics.router);
+  app.use(createOpenApiRouter());
 
   const api = express.Router();
   api.use(authenticate(deps.pool));

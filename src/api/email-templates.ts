@@ -15,7 +15,7 @@ import type { ApiDeps } from './deps';
 import { conflict, notFound } from './problem';
 import { parseInput, parsePageOnly, pathId } from './validate';
 
-const CreateTemplateSchema = z
+export const CreateTemplateSchema = z
   .object({
     id: IdSchema.optional(),
     name: z.string().min(1).max(200),
@@ -24,7 +24,7 @@ const CreateTemplateSchema = z
     transactional: z.boolean().default(false),
   })
   .strict();
-const UpdateTemplateSchema = z
+export const UpdateTemplateSchema = z
   .object({
     name: z.string().min(1).max(200).optional(),
     subject: z.string().min(1).max(500),

@@ -19,7 +19,17 @@ import {
 } from '../domain';
 import { WebhookConfigSchema } from '../domain/webhook';
 import { CreateTokenSchema } from './tokens';
-import { PageQuerySchema } from './validate';
+import { CreateTemplateSchema, UpdateTemplateSchema } from './email-templates';
+import { EmailsQuerySchema, TasksQuerySchema } from './results';
+import { PageOnlyQuerySchema } from './validate';
+import {
+  AddActionSchema,
+  CommentInputSchema,
+  DeleteActionQuerySchema,
+  EnrollmentsQuerySchema,
+  ListQuerySchema,
+  PatchActionSchema,
+} from './workflows';
 
 /**
  * `GET /openapi.json`: the HTTP API as an OpenAPI 3.1 document. Request bodies and query parameters are generated
@@ -30,53 +40,6 @@ import { PageQuerySchema } from './validate';
 
 type JsonSchema = Record<string, unknown>;
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-
-// Schemas the routers declare privately. They repeat the router definitions until the routers export them.
-const PageOnlyQuerySchema = PageQuerySchema.strict();
-const ListWorkflowsQuerySchema = PageQuerySchema.extend({ pipelineId: IdSchema.optional() }).strict();
-const AddActionSchema = z
-  .object({
-    action: ActionInputSchema,
-    after: IdSchema.nullable().optional(),
-    parent: z
-      .object({
-        actionId: IdSchema,
-        branch: z
-          .string()
-          .regex(/^(then|else|default|case:\d{1,2}|split:\d{1,2})$/, 'use then, else, default, case:<n> or split:<n>'),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-const PatchActionSchema = z.object({ config: z.unknown() }).strict();
-const DeleteActionQuerySchema = z.object({ mode: z.enum(['only', 'following']).default('only') }).strict();
-const CommentInputSchema = z.object({ body: z.string().min(1).max(10_000) }).strict();
-const EnrollmentsQuerySchema = PageQuerySchema.extend({
-  recordId: IdSchema.optional(),
-  status: z.enum(['running', 'waiting', 'completed', 'cancelled', 'failed']).optional(),
-}).strict();
-const CreateTemplateSchema = z
-  .object({
-    id: IdSchema.optional(),
-    name: z.string().min(1).max(200),
-    subject: z.string().min(1).max(500),
-    body: z.string().min(1).max(100_000),
-    transactional: z.boolean().default(false),
-  })
-  .strict();
-const UpdateTemplateSchema = z
-  .object({
-    name: z.string().min(1).max(200).optional(),
-    subject: z.string().min(1).max(500),
-    body: z.string().min(1).max(100_000),
-  })
-  .strict();
-const TasksQuerySchema = PageQuerySchema.extend({ recordId: IdSchema.optional() }).strict();
-const EmailsQuerySchema = PageQuerySchema.extend({
-  recordId: IdSchema.optional(),
-  to: z.string().min(1).max(320).optional(),
-}).strict();
 
 /** Request bodies, published under `components.schemas` by these names. */
 const REQUEST_SCHEMAS = {
@@ -406,7 +369,7 @@ const ROUTES: readonly RouteSpec[] = [
     summary: 'List workflows, optionally of one pipeline',
     tag: 'Workflows',
     permissions: [read],
-    query: ListWorkflowsQuerySchema,
+    query: ListQuerySchema,
     success: { status: 200, description: 'The workflows.', schema: pageOf(anyObject) },
   },
   {

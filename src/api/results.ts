@@ -7,8 +7,8 @@ import { allow } from './auth';
 import type { ApiDeps } from './deps';
 import { PageQuerySchema, pageRequest, parseInput } from './validate';
 
-const TasksQuerySchema = PageQuerySchema.extend({ recordId: IdSchema.optional() }).strict();
-const EmailsQuerySchema = PageQuerySchema.extend({
+export const TasksQuerySchema = PageQuerySchema.extend({ recordId: IdSchema.optional() }).strict();
+export const EmailsQuerySchema = PageQuerySchema.extend({
   recordId: IdSchema.optional(),
   to: z.string().min(1).max(320).optional(),
 }).strict();

@@ -77,7 +77,10 @@ export function pageRequest({ limit, cursor }: { limit: number; cursor?: string 
   return { limit, after };
 }
 
+/** `?limit=&cursor=` and nothing else: lists without filters. */
+export const PageOnlyQuerySchema = PageQuerySchema.strict();
+
 /** Parses `?limit=&cursor=` (and nothing else) from a list request without other filters. */
 export function parsePageOnly(req: Request): PageRequest {
-  return pageRequest(parseInput(PageQuerySchema.strict(), req.query, 'query'));
+  return pageRequest(parseInput(PageOnlyQuerySchema, req.query, 'query'));
 }

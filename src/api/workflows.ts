@@ -42,8 +42,8 @@ import {
   pathId,
 } from './validate';
 
-const ListQuerySchema = PageQuerySchema.extend({ pipelineId: IdSchema.optional() }).strict();
-const AddActionSchema = z
+export const ListQuerySchema = PageQuerySchema.extend({ pipelineId: IdSchema.optional() }).strict();
+export const AddActionSchema = z
   .object({
     action: ActionInputSchema,
     after: IdSchema.nullable().optional(),
@@ -58,10 +58,10 @@ const AddActionSchema = z
       .optional(),
   })
   .strict();
-const PatchActionSchema = z.object({ config: z.unknown() }).strict();
-const DeleteActionQuerySchema = z.object({ mode: z.enum(['only', 'following']).default('only') }).strict();
-const CommentInputSchema = z.object({ body: z.string().min(1).max(10_000) }).strict();
-const EnrollmentsQuerySchema = PageQuerySchema.extend({
+export const PatchActionSchema = z.object({ config: z.unknown() }).strict();
+export const DeleteActionQuerySchema = z.object({ mode: z.enum(['only', 'following']).default('only') }).strict();
+export const CommentInputSchema = z.object({ body: z.string().min(1).max(10_000) }).strict();
+export const EnrollmentsQuerySchema = PageQuerySchema.extend({
   recordId: IdSchema.optional(),
   status: z.enum(['running', 'waiting', 'completed', 'cancelled', 'failed']).optional(),
 }).strict();

@@ -151,6 +151,16 @@ describe('OpenAPI document', () => {
     expect(bodyOf('/api/events/email', 'post')).toBe('#/components/schemas/EmailEvent');
   });
 
+  it('documents paging and filters as query parameters', () => {
+    const queryOf = (path: string) =>
+      (doc.paths[path]?.get as { parameters?: { name: string; in: string }[] } | undefined)?.parameters
+        ?.filter((parameter) => parameter.in === 'query')
+        .map((parameter) => parameter.name);
+    expect(queryOf('/api/pipelines')).toEqual(['limit', 'cursor']);
+    expect(queryOf('/api/tasks')).toEqual(['limit', 'cursor', 'recordId']);
+    expect(queryOf('/api/workflows/{id}/enrollments')).toEqual(['limit', 'cursor', 'recordId', 'status']);
+  });
+
   it('requires pipelineId and stageId to create a record', () => {
     expect(schemaAt('CreateRecord').required).toEqual(['pipelineId', 'stageId']);
   });
