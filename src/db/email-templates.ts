@@ -1,4 +1,4 @@
-import { type Page, type PageRequest, toPage } from './page';
+import { bySeq, type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 export interface EmailTemplate {
@@ -17,12 +17,7 @@ export async function listEmailTemplates(db: Queryable, page: PageRequest): Prom
     `SELECT ${COLUMNS}, seq FROM email_templates WHERE ($1::bigint IS NULL OR seq > $1) ORDER BY seq LIMIT $2`,
     [page.after ?? null, page.limit + 1],
   );
-  return toPage(
-    rows,
-    page,
-    (row) => row.seq,
-    ({ seq: _seq, ...template }) => template,
-  );
+  return toPage(rows, page, bySeq, ({ seq: _seq, ...template }) => template);
 }
 
 export async function getEmailTemplate(db: Queryable, id: string): Promise<EmailTemplate | undefined> {

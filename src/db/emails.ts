@@ -1,4 +1,4 @@
-import { type Page, type PageRequest, toPage } from './page';
+import { bySeq, type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 export const EmailKinds = { internal: 'internal', transactional: 'transactional', marketing: 'marketing' } as const;
@@ -99,20 +99,15 @@ export async function listSentEmails(
        AND ($3::bigint IS NULL OR seq > $3) ORDER BY seq LIMIT $4`,
     [filter.recordId ?? null, filter.to ?? null, page.after ?? null, page.limit + 1],
   );
-  return toPage(
-    rows,
-    page,
-    (row) => row.seq,
-    (row) => ({
-      id: row.id,
-      messageId: row.message_id,
-      recordId: row.record_id,
-      kind: row.kind,
-      from: row.from_address,
-      to: row.to_address,
-      subject: row.subject,
-      body: row.body,
-      sentAt: row.sent_at!.toISOString(),
-    }),
-  );
+  return toPage(rows, page, bySeq, (row) => ({
+    id: row.id,
+    messageId: row.message_id,
+    recordId: row.record_id,
+    kind: row.kind,
+    from: row.from_address,
+    to: row.to_address,
+    subject: row.subject,
+    body: row.body,
+    sentAt: row.sent_at!.toISOString(),
+  }));
 }

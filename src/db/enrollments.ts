@@ -1,4 +1,4 @@
-import { type Page, type PageRequest, toPage } from './page';
+import { bySeq, type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 export const EnrollmentStatuses = {
@@ -111,18 +111,13 @@ export async function listEnrollments(
        AND ($3::text IS NULL OR status = $3) AND ($4::bigint IS NULL OR seq > $4) ORDER BY seq LIMIT $5`,
     [filter.workflowId, filter.recordId ?? null, filter.status ?? null, page.after ?? null, page.limit + 1],
   );
-  return toPage(
-    rows,
-    page,
-    (row) => row.seq,
-    (row) => ({
-      id: row.id,
-      recordId: row.record_id,
-      status: row.status,
-      ...(row.current_action_id && { currentActionId: row.current_action_id }),
-      ...(row.wake_at && { wakeAt: row.wake_at.toISOString() }),
-      startedAt: row.started_at.toISOString(),
-      ...(row.ended_at && { endedAt: row.ended_at.toISOString() }),
-    }),
-  );
+  return toPage(rows, page, bySeq, (row) => ({
+    id: row.id,
+    recordId: row.record_id,
+    status: row.status,
+    ...(row.current_action_id && { currentActionId: row.current_action_id }),
+    ...(row.wake_at && { wakeAt: row.wake_at.toISOString() }),
+    startedAt: row.started_at.toISOString(),
+    ...(row.ended_at && { endedAt: row.ended_at.toISOString() }),
+  }));
 }

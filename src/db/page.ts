@@ -43,3 +43,6 @@ export function toPage<Row, Item>(
     ...(rows.length > page.limit && last !== undefined && { nextCursor: encodeCursor(Number(keyOf(last))) }),
   };
 }
+
+/** The sort key of rows of tables with a `seq` column. */
+export const bySeq = (row: { seq: string }): string => row.seq;

@@ -1,5 +1,5 @@
 import type { Pipeline } from '../domain';
-import { type Page, type PageRequest, toPage } from './page';
+import { bySeq, type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 interface PipelineRow {
@@ -35,5 +35,5 @@ export async function listPipelines(db: Queryable, page: PageRequest): Promise<P
     'SELECT * FROM pipelines WHERE ($1::bigint IS NULL OR seq > $1) ORDER BY seq LIMIT $2',
     [page.after ?? null, page.limit + 1],
   );
-  return toPage(rows, page, (row) => row.seq, toPipeline);
+  return toPage(rows, page, bySeq, toPipeline);
 }

@@ -1,4 +1,4 @@
-import { type Page, type PageRequest, toPage } from './page';
+import { bySeq, type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 export interface Task {
@@ -55,20 +55,15 @@ export async function listTasks(db: Queryable, filter: { recordId?: string }, pa
        AND ($2::bigint IS NULL OR seq > $2) ORDER BY seq LIMIT $3`,
     [filter.recordId ?? null, page.after ?? null, page.limit + 1],
   );
-  return toPage(
-    rows,
-    page,
-    (row) => row.seq,
-    (row) => ({
-      id: row.id,
-      recordId: row.record_id,
-      workflowId: row.workflow_id,
-      actionId: row.action_id,
-      title: row.title,
-      body: row.body,
-      dueAt: row.due_at?.toISOString() ?? null,
-      assignee: row.assignee,
-      createdAt: row.created_at.toISOString(),
-    }),
-  );
+  return toPage(rows, page, bySeq, (row) => ({
+    id: row.id,
+    recordId: row.record_id,
+    workflowId: row.workflow_id,
+    actionId: row.action_id,
+    title: row.title,
+    body: row.body,
+    dueAt: row.due_at?.toISOString() ?? null,
+    assignee: row.assignee,
+    createdAt: row.created_at.toISOString(),
+  }));
 }

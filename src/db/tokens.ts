@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '../domain';
-import { type Page, type PageRequest, toPage } from './page';
+import { bySeq, type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 export interface ApiToken {
@@ -46,17 +46,12 @@ export async function listTokens(db: Queryable, page: PageRequest): Promise<Page
     'SELECT id, name, role, created_at, seq FROM api_tokens WHERE ($1::bigint IS NULL OR seq > $1) ORDER BY seq LIMIT $2',
     [page.after ?? null, page.limit + 1],
   );
-  return toPage(
-    rows,
-    page,
-    (row) => row.seq,
-    (row) => ({
-      id: row.id,
-      name: row.name,
-      role: row.role,
-      createdAt: row.created_at.toISOString(),
-    }),
-  );
+  return toPage(rows, page, bySeq, (row) => ({
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    createdAt: row.created_at.toISOString(),
+  }));
 }
 
 /** Deletes a token; returns false when there was none with this id. */

@@ -1,5 +1,5 @@
 import type { Action, EnrollmentRules, Trigger, Workflow, WorkflowSettings } from '../domain';
-import { type Page, type PageRequest, toPage } from './page';
+import { bySeq, type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
 interface WorkflowRow {
@@ -70,25 +70,17 @@ export async function listWorkflows(
        AND ($2::bigint IS NULL OR seq > $2) ORDER BY seq LIMIT $3`,
     [filter.pipelineId ?? null, page.after ?? null, page.limit + 1],
   );
-  return toPage(rows, page, (row) => row.seq, toWorkflow);
+  return toPage(rows, page, bySeq, toWorkflow);
 }
 
-/** Workflows of a pipeline whose trigger is entry into `stageId`, on or off. */
-export async function listStageWorkflows(db: Queryable, pipelineId: string, stageId: string): Promise<Workflow[]> {
+/**
+ * Workflows of a pipeline, on or off, whose trigger matches `trigger`: `{ type: 'stage_entered', stageId }` or
+ * `{ type: 'ticket_email', on }`.
+ */
+export async function listTriggeredWorkflows(db: Queryable, pipelineId: string, trigger: Trigger): Promise<Workflow[]> {
   const { rows } = await db.query<WorkflowRow>(
-    `SELECT * FROM workflows WHERE pipeline_id = $1 AND trigger->>'type' = 'stage_entered' AND trigger->>'stageId' = $2
-     ORDER BY id`,
-    [pipelineId, stageId],
-  );
-  return rows.map(toWorkflow);
-}
-
-/** Workflows of a pipeline triggered by ticket emails of this classification, on or off. */
-export async function listTicketEmailWorkflows(db: Queryable, pipelineId: string, on: string): Promise<Workflow[]> {
-  const { rows } = await db.query<WorkflowRow>(
-    `SELECT * FROM workflows WHERE pipeline_id = $1 AND trigger->>'type' = 'ticket_email' AND trigger->>'on' = $2
-     ORDER BY id`,
-    [pipelineId, on],
+    'SELECT * FROM workflows WHERE pipeline_id = $1 AND trigger @> $2::jsonb ORDER BY id',
+    [pipelineId, JSON.stringify(trigger)],
   );
   return rows.map(toWorkflow);
 }

@@ -14,7 +14,7 @@ import { lockPendingEvents, markDelivered, OUTBOX_CHANNEL, type OutboxRow, recor
 import { inTransaction } from '../db/pool';
 import { appendTimeline } from '../db/timeline';
 import { withDeadline } from './client';
-import { listStageWorkflows, listTicketEmailWorkflows } from '../db/workflows';
+import { listTriggeredWorkflows } from '../db/workflows';
 import type { Logger } from '../log';
 import { automationWorkflow } from '../../workflows/automation';
 import { stageEnteredSignal, ticketEmailSignal, unenrollSignal } from '../../workflows/signals';
@@ -102,12 +102,15 @@ export function createRelay(deps: RelayDeps): Relay {
   }
 
   async function deliverStageEntered(db: PoolClient, event: StageEnteredEvent): Promise<void> {
-    const workflows = await listStageWorkflows(db, event.pipelineId, event.stageId);
+    const workflows = await listTriggeredWorkflows(db, event.pipelineId, {
+      type: 'stage_entered',
+      stageId: event.stageId,
+    });
     await signalEnabled(db, workflows, event, stageEnteredSignal);
   }
 
   async function deliverTicketEmail(db: PoolClient, event: TicketEmailEvent): Promise<void> {
-    const workflows = await listTicketEmailWorkflows(db, event.pipelineId, event.on);
+    const workflows = await listTriggeredWorkflows(db, event.pipelineId, { type: 'ticket_email', on: event.on });
     await signalEnabled(db, workflows, event, ticketEmailSignal);
   }
 

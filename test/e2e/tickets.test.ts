@@ -73,15 +73,35 @@ describe('ticket status automations driven by emails', () => {
     const forwarded = await email(ticket, { forwarded: true });
     expect(forwarded.body.classification).toMatch(/^ignored:/);
     const elsewhere = await email(ticket, { threadId: 'some-other-thread' });
-    expect(elsewhere.body.classification).toMatch(/^ignored:/);
+    expect(elsewhere.body.classification).toBe('ignored:not_on_ticket_thread');
+    const personal = await email(ticket, {
+      direction: 'outbound',
+      channel: 'personal_inbox',
+      from: 'agent@example.com',
+    });
+    expect(personal.body.classification).toBe('ignored:sent_from_personal_inbox');
+    const forwardOut = await email(ticket, {
+      direction: 'outbound',
+      forwarded: true,
+      threadId: 'fwd-thread',
+      from: 'agent@example.com',
+    });
+    expect(forwardOut.body.classification).toBe('ignored:forwarded');
+    const replyToForward = await email(ticket, { threadId: 'fwd-thread' });
+    expect(replyToForward.body.classification).toBe('ignored:reply_to_forward');
+    const stranger = await email(ticket, { from: 'someone-else@example.com' });
+    expect(stranger.body.classification).toBe('ignored:not_from_contact');
+    expect(fromContactRecord.body.classification).toBe('ignored:sent_from_contact_record');
+    expect(forwarded.body.classification).toBe('ignored:forwarded');
+    expect(await stageOf(ticket)).toBe('waiting');
 
     const reply = await email(ticket, {});
     expect(reply.body.classification).toBe('customer_replied');
     await waitForStage(ticket, 'new');
 
     const lines = (await timeline(stack, ticket)).filter((line) => line.kind === 'email_received');
-    expect(lines).toHaveLength(5);
-    expect(lines.filter((line) => /ignored/.test(line.detail))).toHaveLength(3);
+    expect(lines).toHaveLength(9);
+    expect(lines.filter((line) => /ignored by ticket automations/.test(line.detail))).toHaveLength(7);
   });
 
   it('answers a repeated Idempotency-Key with the first result and acts once', async () => {
