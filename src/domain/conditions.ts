@@ -152,9 +152,6 @@ export function randomSplitsOf<Split extends z.ZodType<{ percent: number }>>(spl
     });
 }
 
-export const RandomSplitsSchema = randomSplitsOf(RandomSplitSchema);
-export type RandomSplits = z.infer<typeof RandomSplitsSchema>;
-
 /**
  * For branch_random: given `roll` in [0, 1), the index of the split it falls into (cumulative percents).
  * The caller supplies a replay-safe random number. Split `i` covers [sum of percents before it, sum up to it] / 100,

@@ -10,9 +10,10 @@ import {
   matchValueCase,
   pickSplit,
   RandomSplitSchema,
-  RandomSplitsSchema,
   randomSplitsOf,
 } from '../../src/domain/conditions';
+
+const RandomSplitsSchema = randomSplitsOf(RandomSplitSchema);
 
 const record: ConditionRecord = {
   stageId: 'qualified',
