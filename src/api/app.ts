@@ -9,6 +9,7 @@ import { createOpenApiRouter } from './openapi';
 import { createPipelinesRouter } from './pipelines';
 import { HttpProblem, problemHandler } from './problem';
 import { createRecordsRouter } from './records';
+import { requestLog } from './request-log';
 import { createResultsRouter } from './results';
 import { createTokensRouter } from './tokens';
 import { createWorkflowsRouter } from './workflows';
@@ -20,6 +21,7 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   const metrics = createMetrics({ pool: deps.pool });
   app.disable('x-powered-by');
+  app.use(requestLog(deps.log.child({ component: 'http' })));
   app.use(metrics.middleware);
   app.set('query parser', 'simple');
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));

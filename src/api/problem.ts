@@ -50,7 +50,9 @@ interface BodyParserError extends Error {
 export function problemHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const problem = toProblem(error);
-    if (problem.status >= 500) log.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+    if (problem.status >= 500) {
+      log.error({ err: error, requestId: req.id, method: req.method, url: req.originalUrl }, 'request failed');
+    }
     res
       .status(problem.status)
       .type('application/problem+json')

@@ -192,4 +192,11 @@ describe('HTTP contract: auth, validation and errors', () => {
     expect((await stack.http.get('/api/tasks?limit=0')).status).toBe(400);
     expect((await stack.http.get('/api/tasks?limit=501')).status).toBe(400);
   });
+
+  it('gives every response a request id: the one the caller sent when sane, a new one otherwise', async () => {
+    const own = await stack.http.get('/api/pipelines').set('X-Request-Id', 'trace-123');
+    expect(own.headers['x-request-id']).toBe('trace-123');
+    const made = await anonymous().get('/healthz').set('X-Request-Id', 'bad id with spaces');
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
 });
