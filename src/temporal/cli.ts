@@ -61,9 +61,7 @@ async function buildTemporalCli(target: string, say: (line: string) => void): Pr
   // Build into a private folder and move the binary into place, so concurrent first runs never see half a file.
   const buildDir = await mkdtemp(path.join(path.dirname(target), 'build-'));
   say(`Building the Temporal CLI v${TEMPORAL_CLI_VERSION} with \`go install\` (first run only).`);
-  say(
-    `This takes about 4–7 minutes on 2 cores with an empty Go cache; the result is cached in ${path.dirname(target)}.`,
-  );
+  say(`This takes 4–12 minutes on 2 cores with an empty Go cache; the result is cached in ${path.dirname(target)}.`);
   const started = Date.now();
   const ticker = setInterval(
     () => say(`  still building the Temporal CLI… ${Math.round((Date.now() - started) / 1000)} s`),
