@@ -19,6 +19,8 @@ export interface EnrollmentInput {
   recordId: string;
   eventId: string;
   depth: number;
+  /** The request that caused the event, for the logs. */
+  requestId?: string;
 }
 
 /** The part of a workflow definition an enrollment reads before each step. */
@@ -66,7 +68,7 @@ async function refusalReason(
   return undefined;
 }
 
-export function createEnrollmentActivities({ pool }: ActivityDeps) {
+export function createEnrollmentActivities({ pool, log }: ActivityDeps) {
   return {
     /** The current definition, or null when the workflow was deleted. Run as a local activity before each step. */
     async loadDefinition({ workflowId }: { workflowId: string }): Promise<DefinitionSnapshot | null> {
@@ -105,6 +107,10 @@ export function createEnrollmentActivities({ pool }: ActivityDeps) {
           eventId: input.eventId,
           dedupeKey: `${input.enrollmentId}:begin`,
         };
+        log.info(
+          { requestId: input.requestId, enrollmentId: input.enrollmentId, enrolled: !reason, reason },
+          'enrollment decided',
+        );
         if (reason) {
           await appendTimeline(db, { ...line, kind: TimelineKinds.notEnrolled, detail: `not enrolled: ${reason}` });
           return { enrolled: false, reason };

@@ -59,6 +59,7 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
             depth: input.depth + 1,
             occurredAt: clock().toISOString(),
             causedByEnrollmentId: input.enrollmentId,
+            requestId: input.requestId,
           },
           `set by workflow "${input.workflowId}"`,
         );

@@ -58,7 +58,16 @@ async function startEnrollment(workflowId: string, event: EnrollingEvent): Promi
       parentClosePolicy: 'ABANDON',
       // The same event never enrolls twice, even after an earlier enrollment for it has finished.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      args: [{ enrollmentId, workflowId, recordId: event.recordId, eventId: event.eventId, depth: event.depth }],
+      args: [
+        {
+          enrollmentId,
+          workflowId,
+          recordId: event.recordId,
+          eventId: event.eventId,
+          depth: event.depth,
+          requestId: event.requestId,
+        },
+      ],
     });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

@@ -322,6 +322,7 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
       recordId: input.recordId,
       actionId: action.id,
       depth: input.depth,
+      requestId: input.requestId,
       config: action.config,
     });
   } catch (error) {

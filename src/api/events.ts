@@ -44,7 +44,7 @@ export function createEventsRouter({ pool, newId, clock }: ApiDeps): Router {
       const eventId = newId('evt');
       const classification = classificationLabel(decision.classification);
       await insertEmailEvent(db, { eventId, ticketId: ticket.id, payload: event, classification });
-      await applyDecision(db, { event, eventId, ticket, pipeline, decision });
+      await applyDecision(db, { event, eventId, ticket, pipeline, decision, requestId: req.id });
       return { status: 202, body: { eventId, classification } };
     });
     res.status(answer.status).json(answer.body);
@@ -59,7 +59,15 @@ export function createEventsRouter({ pool, newId, clock }: ApiDeps): Router {
       ticket,
       pipeline,
       decision,
-    }: { event: EmailEvent; eventId: string; ticket: CrmRecord; pipeline: Pipeline; decision: EmailDecision },
+      requestId,
+    }: {
+      event: EmailEvent;
+      eventId: string;
+      ticket: CrmRecord;
+      pipeline: Pipeline;
+      decision: EmailDecision;
+      requestId: string | undefined;
+    },
   ): Promise<void> {
     const { classification } = decision;
     const what = `${event.direction} email ${event.messageId} on thread ${event.threadId}`;
@@ -73,7 +81,7 @@ export function createEventsRouter({ pool, newId, clock }: ApiDeps): Router {
           : `${what}: ${classification.kind.replace(/_/g, ' ')}`,
     });
     if (decision.addThread) await addTicketThread(db, ticket.id, decision.addThread.threadId, decision.addThread.kind);
-    if (decision.reopen) await reopen(db, ticket, pipeline, event);
+    if (decision.reopen) await reopen(db, ticket, pipeline, event, requestId);
     if (classification.kind !== 'ignored') {
       await enqueueTicketEmail(db, {
         eventId: newId('evt'),
@@ -82,12 +90,19 @@ export function createEventsRouter({ pool, newId, clock }: ApiDeps): Router {
         on: classification.kind,
         depth: 0,
         occurredAt: clock().toISOString(),
+        requestId,
       });
     }
   }
 
   /** A reply on a closed ticket moves it to the pipeline's first open status: a stage entry like any other. */
-  async function reopen(db: PoolClient, ticket: CrmRecord, pipeline: Pipeline, event: EmailEvent): Promise<void> {
+  async function reopen(
+    db: PoolClient,
+    ticket: CrmRecord,
+    pipeline: Pipeline,
+    event: EmailEvent,
+    requestId: string | undefined,
+  ): Promise<void> {
     const stage = firstOpenStage(pipeline);
     if (!stage) return;
     const updated = await updateRecord(db, ticket.id, { stageId: stage.id, properties: ticket.properties });
@@ -106,6 +121,7 @@ export function createEventsRouter({ pool, newId, clock }: ApiDeps): Router {
         stageId: stage.id,
         depth: 0,
         occurredAt: clock().toISOString(),
+        requestId,
       },
       'reopened by a customer reply',
     );

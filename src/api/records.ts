@@ -15,7 +15,7 @@ import { checkVersion, idempotencyKey, parseIfMatch, parseInput, parsePageOnly, 
 export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
   const router = Router();
 
-  async function stageEntered(db: Queryable, record: CrmRecord, cause: string): Promise<void> {
+  async function stageEntered(db: Queryable, record: CrmRecord, cause: string, requestId?: string): Promise<void> {
     await enqueueStageEntered(
       db,
       {
@@ -25,6 +25,7 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
         stageId: record.stageId,
         depth: 0,
         occurredAt: clock().toISOString(),
+        requestId,
       },
       cause,
     );
@@ -55,7 +56,7 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
       if (created.objectType === 'ticket' && typeof originThread === 'string' && originThread !== '') {
         await addTicketThread(db, created.id, originThread, 'origin');
       }
-      await stageEntered(db, created, 'record created');
+      await stageEntered(db, created, 'record created', req.id);
       return { status: 201, body: created };
     });
     res.status(answer.status).json(answer.body);
@@ -82,7 +83,9 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
         stageId,
         properties: patch.properties ? mergeProperties(current.properties, patch.properties) : current.properties,
       });
-      if (stageId !== current.stageId) await stageEntered(db, updated, `moved from "${current.stageId}" over the API`);
+      if (stageId !== current.stageId) {
+        await stageEntered(db, updated, `moved from "${current.stageId}" over the API`, req.id);
+      }
       return updated;
     });
     res.json(record);

@@ -166,6 +166,8 @@ export interface ActionRunInput<Config = unknown> {
   actionId: string;
   /** Causation depth of the event that started the enrollment. */
   depth: number;
+  /** The request that caused the event, for the logs. */
+  requestId?: string;
   config: Config;
 }
 

@@ -19,6 +19,8 @@ export interface StageEnteredEvent {
   occurredAt: string;
   /** The enrollment whose `set_stage` made this move; it is not unenrolled for leaving its own stage. */
   causedByEnrollmentId?: string;
+  /** The HTTP request (X-Request-Id) that caused the event, or the one that started its automation chain. */
+  requestId?: string;
 }
 
 /** An email on a ticket that fires `ticket_email` triggers (`on` is its classification). */
@@ -29,10 +31,11 @@ export interface TicketEmailEvent {
   on: TicketEmailTrigger;
   depth: number;
   occurredAt: string;
+  requestId?: string;
 }
 
 /** What an automation workflow needs of any event that enrolls a record. */
-export type EnrollingEvent = Pick<StageEnteredEvent, 'eventId' | 'recordId' | 'depth'>;
+export type EnrollingEvent = Pick<StageEnteredEvent, 'eventId' | 'recordId' | 'depth' | 'requestId'>;
 
 /** Every running or waiting enrollment of a workflow is to end (it was turned off with `unenroll: true`). */
 export interface UnenrollWorkflowEvent {

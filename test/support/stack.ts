@@ -61,8 +61,10 @@ function authorizedAgent(url: string, token: string) {
  * The whole stack in this process, on real parts: a fresh PostgreSQL database, the suite's Temporal dev server,
  * a real SMTP sink, the worker (own task queue) and the HTTP API with its relay.
  */
-export async function startTestStack(options: { worker?: boolean; temporalAddress?: string } = {}): Promise<TestStack> {
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+export async function startTestStack(
+  options: { worker?: boolean; temporalAddress?: string; log?: Logger } = {},
+): Promise<TestStack> {
+  const log = options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const pool = createPool(await createTestDatabase(), (error) => log.warn({ err: error }, 'idle connection failed'));
   await ensureAdminToken(pool, { dataDir: `/tmp/pipewright-test-token-${process.pid}`, fromEnv: ADMIN_TOKEN });
   const sink = await startSmtpSink({ port: 0 });
