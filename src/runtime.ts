@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Client } from '@temporalio/client';
+import { SdkComponent } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type WebhookPolicy } from '../activities';
 import { createApp } from './api/app';
@@ -22,10 +23,24 @@ export interface WorkerRuntime {
 
 let runtimeInstalled = false;
 
-/** Keeps the Temporal SDK's own log to warnings and errors (it logs the whole webpack report at info level). */
-function installTemporalRuntime(): void {
+const PINO_LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+const USER_CODE: readonly string[] = [SdkComponent.workflow, SdkComponent.activity];
+
+/**
+ * Sends the Temporal SDK's log lines to the process's pino logger, as JSON like every other line: warnings and
+ * errors from everywhere, lower levels only from workflow and activity code (the SDK logs its own lifecycle, and
+ * the whole webpack report when it bundles workflows, at info). Once per process: the runtime is global.
+ */
+function installTemporalRuntime(log: Logger): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const sdkLog = log.child({ component: 'temporal' });
+  Runtime.install({
+    logger: new DefaultLogger('TRACE', ({ level, message, meta }) => {
+      const fromUserCode = USER_CODE.includes(String(meta?.sdkComponent));
+      if (!fromUserCode && level !== 'WARN' && level !== 'ERROR') return;
+      sdkLog[PINO_LEVELS[level]](meta ?? {}, message);
+    }),
+  });
   runtimeInstalled = true;
 }
 
@@ -44,7 +59,7 @@ export async function startWorkerRuntime(options: {
   /** Replaces or wraps activities; tests use it to inject faults around the real ones. */
   wrapActivities?: (activities: ReturnType<typeof createActivities>) => object;
 }): Promise<WorkerRuntime> {
-  installTemporalRuntime();
+  installTemporalRuntime(options.log);
   const connection = await NativeConnection.connect({ address: options.address });
   const activities = createActivities({
     pool: options.pool,

@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   CancellationScope,
   isCancellation,
+  log,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -120,6 +121,7 @@ async function walkActions(
 ): Promise<EnrollmentResult> {
   const begin = await beginEnrollment(input);
   if (!begin.enrolled) return { status: 'not_enrolled', reason: begin.reason ?? 'not enrolled' };
+  log.info('enrollment started', { requestId: input.requestId, recordId: input.recordId, eventId: input.eventId });
 
   let walk = startWalk();
   for (;;) {

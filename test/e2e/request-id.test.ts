@@ -3,7 +3,7 @@ import pino from 'pino';
 import { createDealPipeline, createWorkflow, enableWorkflow, waitForTimeline } from '../support/fixtures';
 import { startTestStack, type TestStack, unique } from '../support/stack';
 
-describe('a request id follows an event from HTTP into the worker', () => {
+describe('a request id follows an event from HTTP into the workflow and its activities', () => {
   let stack: TestStack;
   const lines: Record<string, unknown>[] = [];
 
@@ -45,5 +45,14 @@ describe('a request id follows an event from HTTP into the worker', () => {
     const { rows } = await stack.pool.query('SELECT payload FROM outbox WHERE record_id = $1', [created.body.id]);
     expect(rows[0].payload.requestId).toBe(requestId);
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'enrollment decided', requestId, enrolled: true }));
+    // The workflow's own log line, through the Temporal SDK's logger, in the same JSON stream.
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'enrollment started',
+        requestId,
+        component: 'temporal',
+        sdkComponent: 'workflow',
+      }),
+    );
   });
 });
