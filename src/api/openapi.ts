@@ -127,11 +127,6 @@ interface RouteSpec {
 
 const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const anyObject: JsonSchema = { type: 'object' };
-const itemsOf = (item: JsonSchema): JsonSchema => ({
-  type: 'object',
-  properties: { items: { type: 'array', items: item } },
-  required: ['items'],
-});
 /** One page of a list (`?limit=&cursor=`); `nextCursor` is present when more items follow. */
 const pageOf = (item: JsonSchema): JsonSchema => ({
   type: 'object',
@@ -500,7 +495,8 @@ const ROUTES: readonly RouteSpec[] = [
     summary: 'An action’s comments',
     tag: 'Workflow actions',
     permissions: [read],
-    success: { status: 200, description: 'The comments.', schema: itemsOf(ref('Comment')) },
+    query: PageOnlyQuerySchema,
+    success: { status: 200, description: 'The comments.', schema: pageOf(ref('Comment')) },
   },
 
   // Email templates

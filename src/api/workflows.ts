@@ -1,6 +1,7 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { emailTemplateIds } from '../db/email-templates';
+import { pageOfList } from '../db/page';
 import { listEnrollments } from '../db/enrollments';
 import { enqueueUnenrollWorkflow } from '../db/outbox';
 import { getPipeline } from '../db/pipelines';
@@ -307,7 +308,8 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
 
   router.get('/:id/actions/:actionId/comments', allow(Permissions.read), async (req, res) => {
     const workflow = await requireWorkflow(pool, pathId(req, 'id', 'workflow'));
-    res.json({ items: requireAction(workflow, pathId(req, 'actionId', 'action')).comments });
+    const { comments } = requireAction(workflow, pathId(req, 'actionId', 'action'));
+    res.json(pageOfList(comments, parsePageOnly(req)));
   });
 
   return router;

@@ -46,3 +46,10 @@ export function toPage<Row, Item>(
 
 /** The sort key of rows of tables with a `seq` column. */
 export const bySeq = (row: { seq: string }): string => row.seq;
+
+/** A page of a list held in memory that only grows at its end (an action's comments): the key is a position. */
+export function pageOfList<Item>(list: readonly Item[], page: PageRequest): Page<Item> {
+  const start = page.after ?? 0;
+  const end = start + page.limit;
+  return { items: list.slice(start, end), ...(end < list.length && { nextCursor: encodeCursor(end) }) };
+}

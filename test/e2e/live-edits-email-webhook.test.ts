@@ -192,6 +192,12 @@ describe('live edits to workflow actions', () => {
     expect(listed.body.items).toEqual([created.body]);
     expect((await readWorkflow(workflowId)).actions[0]).toMatchObject({ id: 'call', comments: [created.body] });
     expect((await stack.http.post(path).send({ body: '' })).status).toBe(400);
+
+    const second = await stack.http.post(path).send({ body: 'And the budget' });
+    const firstPage = await stack.http.get(`${path}?limit=1`);
+    expect(firstPage.body.items).toEqual([created.body]);
+    const secondPage = await stack.http.get(`${path}?limit=1&cursor=${firstPage.body.nextCursor}`);
+    expect(secondPage.body).toEqual({ items: [second.body] });
   });
 
   it('lets an enrollment waiting in a delay pick up an edited and an inserted action at its next step', async () => {
