@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import {
   deleteEmailTemplate,
   getEmailTemplate,
@@ -9,28 +8,11 @@ import {
   workflowsUsingTemplate,
 } from '../db/email-templates';
 import { inTransaction } from '../db/pool';
-import { IdSchema, Permissions } from '../domain';
+import { CreateTemplateSchema, Permissions, UpdateTemplateSchema } from '../domain';
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
 import { conflict, notFound } from './problem';
 import { parseInput, parsePageOnly, pathId } from './validate';
-
-export const CreateTemplateSchema = z
-  .object({
-    id: IdSchema.optional(),
-    name: z.string().min(1).max(200),
-    subject: z.string().min(1).max(500),
-    body: z.string().min(1).max(100_000),
-    transactional: z.boolean().default(false),
-  })
-  .strict();
-export const UpdateTemplateSchema = z
-  .object({
-    name: z.string().min(1).max(200).optional(),
-    subject: z.string().min(1).max(500),
-    body: z.string().min(1).max(100_000),
-  })
-  .strict();
 
 /** `/api/email-templates`: the built-in transactional templates (editable, not deletable) and custom ones. */
 export function createEmailTemplatesRouter({ pool, newId }: ApiDeps): Router {

@@ -2,34 +2,34 @@ import { Router } from 'express';
 import { z } from 'zod';
 import {
   ActionInputSchema,
+  AddActionSchema,
+  CommentInputSchema,
   CommentSchema,
   CreatePipelineSchema,
   CreateRecordSchema,
+  CreateTemplateSchema,
+  CreateTokenSchema,
   CreateWorkflowSchema,
+  DeleteActionQuerySchema,
   DisableWorkflowSchema,
   EmailEventSchema,
+  EmailsQuerySchema,
+  EnrollmentsQuerySchema,
   IdSchema,
+  ListWorkflowsQuerySchema,
+  PageOnlyQuerySchema,
+  PatchActionSchema,
   PatchRecordSchema,
   PatchWorkflowSchema,
   type Permission,
   Permissions,
   PipelineSchema,
-  RoleSchema,
   roleAllows,
+  RoleSchema,
+  TasksQuerySchema,
+  UpdateTemplateSchema,
 } from '../domain';
 import { WebhookConfigSchema } from '../domain/webhook';
-import { CreateTokenSchema } from './tokens';
-import { CreateTemplateSchema, UpdateTemplateSchema } from './email-templates';
-import { EmailsQuerySchema, TasksQuerySchema } from './results';
-import { PageOnlyQuerySchema } from './validate';
-import {
-  AddActionSchema,
-  CommentInputSchema,
-  DeleteActionQuerySchema,
-  EnrollmentsQuerySchema,
-  ListQuerySchema,
-  PatchActionSchema,
-} from './workflows';
 
 /**
  * `GET /openapi.json`: the HTTP API as an OpenAPI 3.1 document. Request bodies and query parameters are generated
@@ -364,7 +364,7 @@ const ROUTES: readonly RouteSpec[] = [
     summary: 'List workflows, optionally of one pipeline',
     tag: 'Workflows',
     permissions: [read],
-    query: ListQuerySchema,
+    query: ListWorkflowsQuerySchema,
     success: { status: 200, description: 'The workflows.', schema: pageOf(anyObject) },
   },
   {

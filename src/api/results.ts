@@ -1,17 +1,10 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { listSentEmails } from '../db/emails';
 import { listTasks } from '../db/tasks';
-import { IdSchema, Permissions } from '../domain';
+import { EmailsQuerySchema, Permissions, TasksQuerySchema } from '../domain';
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
-import { PageQuerySchema, pageRequest, parseInput } from './validate';
-
-export const TasksQuerySchema = PageQuerySchema.extend({ recordId: IdSchema.optional() }).strict();
-export const EmailsQuerySchema = PageQuerySchema.extend({
-  recordId: IdSchema.optional(),
-  to: z.string().min(1).max(320).optional(),
-}).strict();
+import { pageRequest, parseInput } from './validate';
 
 /** What automations produced: `GET /api/tasks` and `GET /api/emails`. */
 export function createResultsRouter({ pool }: ApiDeps): Router {

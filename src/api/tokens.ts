@@ -1,13 +1,10 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { deleteToken, listTokens, newTokenSecret, upsertToken } from '../db/tokens';
-import { Permissions, RoleSchema } from '../domain';
+import { CreateTokenSchema, Permissions } from '../domain';
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
 import { notFound } from './problem';
 import { parseInput, parsePageOnly, pathId } from './validate';
-
-export const CreateTokenSchema = z.object({ name: z.string().min(1).max(200), role: RoleSchema }).strict();
 
 /** `/api/tokens` (super_admin only): the secret is shown once, in the 201 answer, and stored as a hash. */
 export function createTokensRouter({ pool, newId }: ApiDeps): Router {

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { decodeCursor, type PageRequest } from '../db/page';
-import { IdSchema } from '../domain';
+import { IdSchema, PageOnlyQuerySchema } from '../domain';
 import { conflict, HttpProblem, zodFields } from './problem';
 
 /** Parses part of a request with a schema; a mismatch is a 400 naming each field and what is wrong. */
@@ -59,12 +59,6 @@ export function idempotencyKey(req: Request): string | undefined {
   return key;
 }
 
-/** `?limit=&cursor=` on every list: at most 500 items a page, 100 unless asked. */
-export const PageQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().min(1).max(200).optional(),
-});
-
 /** The page a list request asks for; a cursor this API did not make is a 400. */
 export function pageRequest({ limit, cursor }: { limit: number; cursor?: string }): PageRequest {
   if (cursor === undefined) return { limit };
@@ -76,9 +70,6 @@ export function pageRequest({ limit, cursor }: { limit: number; cursor?: string 
   }
   return { limit, after };
 }
-
-/** `?limit=&cursor=` and nothing else: lists without filters. */
-export const PageOnlyQuerySchema = PageQuerySchema.strict();
 
 /** Parses `?limit=&cursor=` (and nothing else) from a list request without other filters. */
 export function parsePageOnly(req: Request): PageRequest {

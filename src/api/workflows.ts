@@ -1,5 +1,4 @@
 import { type Request, Router } from 'express';
-import { z } from 'zod';
 import { emailTemplateIds } from '../db/email-templates';
 import { pageOfList } from '../db/page';
 import { listEnrollments } from '../db/enrollments';
@@ -18,10 +17,15 @@ import {
 import {
   type Action,
   ActionInputSchema,
+  AddActionSchema,
+  CommentInputSchema,
   CreateWorkflowSchema,
+  DeleteActionQuerySchema,
   DisableWorkflowSchema,
+  EnrollmentsQuerySchema,
   findDefinitionProblems,
-  IdSchema,
+  ListWorkflowsQuerySchema,
+  PatchActionSchema,
   PatchWorkflowSchema,
   Permissions,
   withActionIds,
@@ -33,39 +37,7 @@ import { startAutomation, stopAutomation } from '../temporal/automation-control'
 import { allow, callerName } from './auth';
 import type { ApiDeps } from './deps';
 import { conflict, formatPath, HttpProblem, notFound, unprocessable, zodFields } from './problem';
-import {
-  checkVersion,
-  PageQuerySchema,
-  pageRequest,
-  parseIfMatch,
-  parseInput,
-  parsePageOnly,
-  pathId,
-} from './validate';
-
-export const ListQuerySchema = PageQuerySchema.extend({ pipelineId: IdSchema.optional() }).strict();
-export const AddActionSchema = z
-  .object({
-    action: ActionInputSchema,
-    after: IdSchema.nullable().optional(),
-    parent: z
-      .object({
-        actionId: IdSchema,
-        branch: z
-          .string()
-          .regex(/^(then|else|default|case:\d{1,2}|split:\d{1,2})$/, 'use then, else, default, case:<n> or split:<n>'),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-export const PatchActionSchema = z.object({ config: z.unknown() }).strict();
-export const DeleteActionQuerySchema = z.object({ mode: z.enum(['only', 'following']).default('only') }).strict();
-export const CommentInputSchema = z.object({ body: z.string().min(1).max(10_000) }).strict();
-export const EnrollmentsQuerySchema = PageQuerySchema.extend({
-  recordId: IdSchema.optional(),
-  status: z.enum(['running', 'waiting', 'completed', 'cancelled', 'failed']).optional(),
-}).strict();
+import { checkVersion, pageRequest, parseIfMatch, parseInput, parsePageOnly, pathId } from './validate';
 
 export function createWorkflowsRouter(deps: ApiDeps): Router {
   const { pool, newId } = deps;
@@ -158,7 +130,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
   });
 
   router.get('/', allow(Permissions.read), async (req, res) => {
-    const query = parseInput(ListQuerySchema, req.query, 'query');
+    const query = parseInput(ListWorkflowsQuerySchema, req.query, 'query');
     res.json(await listWorkflows(pool, query, pageRequest(query)));
   });
 

@@ -6,6 +6,7 @@ export * from './events';
 export * from './ids';
 export * from './pipeline';
 export * from './record';
+export * from './requests';
 export * from './roles';
 export * from './schedule';
 export * from './template';
