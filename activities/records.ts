@@ -12,7 +12,7 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
   return {
     /** `set_property`: writes one property of the record, once per (enrollment, action). */
     async setProperty(input: ActionRunInput<SetPropertyConfig>): Promise<ActionOutcome> {
-      const { result } = await runOnce(pool, input.key, async (db) => {
+      return runOnce(pool, input.key, async (db) => {
         const record = await requireRecord(db, input.recordId, true);
         const { property, value } = input.config;
         await updateRecord(db, record.id, {
@@ -24,7 +24,6 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
         await appendTimeline(db, actionCompletedLine(input, detail));
         return { detail };
       });
-      return result;
     },
 
     /**
@@ -32,7 +31,7 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
      * transaction), one level deeper in the causation chain.
      */
     async setStage(input: ActionRunInput<SetStageConfig>): Promise<ActionOutcome> {
-      const { result } = await runOnce(pool, input.key, async (db) => {
+      return runOnce(pool, input.key, async (db) => {
         const record = await requireRecord(db, input.recordId, true);
         const { stageId } = input.config;
         const pipeline = await getPipeline(db, record.pipelineId);
@@ -67,7 +66,6 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
         await appendTimeline(db, actionCompletedLine(input, detail));
         return { detail };
       });
-      return result;
     },
   };
 }

@@ -15,7 +15,7 @@ export function createTaskActivities({ pool, clock, newId }: ActivityDeps) {
   return {
     /** `create_task`: one task per (enrollment, action), with its timeline line in the same transaction. */
     async createTask(input: ActionRunInput<CreateTaskConfig>): Promise<ActionOutcome> {
-      const { result } = await runOnce(pool, input.key, async (db) => {
+      return runOnce(pool, input.key, async (db) => {
         const record = await requireRecord(db, input.recordId);
         const title = renderTemplate(input.config.title, record);
         const dueInMs = input.config.dueIn === undefined ? undefined : parseDuration(input.config.dueIn);
@@ -36,7 +36,6 @@ export function createTaskActivities({ pool, clock, newId }: ActivityDeps) {
         await appendTimeline(db, actionCompletedLine(input, detail));
         return { detail };
       });
-      return result;
     },
   };
 }

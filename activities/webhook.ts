@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { ApplicationFailure } from '@temporalio/activity';
-import { runOnce } from '../src/db/action-runs';
+import { findActionRun, runOnce } from '../src/db/action-runs';
 import { inTransaction } from '../src/db/pool';
 import { appendTimeline } from '../src/db/timeline';
 import { type ActionOutcome, type ActionRunInput, renderTemplate, type TemplateRecord } from '../src/domain';
@@ -123,10 +123,8 @@ export function createWebhookActivities({ pool, clock, log, webhookPolicy }: Act
      * next: 5xx, 408 and 429 retry (honouring Retry-After on 429/503), any other 4xx fails the action.
      */
     async callWebhook(input: ActionRunInput<WebhookConfig>): Promise<ActionOutcome> {
-      const done = await pool.query<{ result: ActionOutcome }>('SELECT result FROM action_runs WHERE key = $1', [
-        input.key,
-      ]);
-      if (done.rows[0]) return done.rows[0].result;
+      const done = await findActionRun<ActionOutcome>(pool, input.key);
+      if (done) return done;
 
       const config = parseConfig(input.config);
       const record = await inTransaction(pool, (db) => requireRecord(db, input.recordId));
@@ -166,11 +164,10 @@ export function createWebhookActivities({ pool, clock, log, webhookPolicy }: Act
       const detail = `${what} → ${response.status}`;
       const verdict = classifyWebhookStatus(response.status);
       if (verdict === 'ok') {
-        const { result } = await runOnce(pool, input.key, async (db) => {
+        return runOnce(pool, input.key, async (db) => {
           await appendTimeline(db, actionCompletedLine(input, detail));
           return { detail };
         });
-        return result;
       }
       if (verdict === 'fail') {
         throw ApplicationFailure.create({ type: WebhookErrors.rejected, nonRetryable: true, message: detail });

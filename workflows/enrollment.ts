@@ -147,19 +147,22 @@ async function walkActions(
       });
       return { status: 'completed' };
     }
-    for (const deletedId of step.deletedIds) {
-      await progress({
-        status: 'running',
-        currentActionId: deletedId,
-        line: {
-          kind: TimelineKinds.actionSkipped,
-          detail: 'skipped: the action was deleted from the workflow',
-          dedupeKey: `${input.enrollmentId}:${deletedId}:deleted`,
-        },
-      });
-    }
+    for (const deletedId of step.deletedIds) await progress(deletedActionSkipped(input, deletedId));
     walk = await runStep({ input, progress, definition, walk: step.walk }, step.action);
   }
+}
+
+/** The skip line for an action the enrollment would have run next, but that was deleted from the workflow. */
+function deletedActionSkipped(input: EnrollmentInput, actionId: string): Progress {
+  return {
+    status: 'running',
+    currentActionId: actionId,
+    line: {
+      kind: TimelineKinds.actionSkipped,
+      detail: 'skipped: the action was deleted from the workflow',
+      dedupeKey: `${input.enrollmentId}:${actionId}:deleted`,
+    },
+  };
 }
 
 interface StepContext {
@@ -290,15 +293,7 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
     }
   }
   if (!action || !isEffectAction(action)) {
-    await progress({
-      status: 'running',
-      currentActionId: initial.id,
-      line: {
-        kind: TimelineKinds.actionSkipped,
-        detail: 'skipped: the action was deleted from the workflow',
-        dedupeKey: `${key}:deleted`,
-      },
-    });
+    await progress(deletedActionSkipped(input, initial.id));
     return;
   }
   if (!definition.enabled) {
