@@ -47,6 +47,7 @@ const EnvSchema = z.object({
         .filter(Boolean),
     ),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WORKER_METRICS_PORT: port.optional(),
 });
 
 /** Configuration of every Pipewright process, parsed once from the environment. */
@@ -69,6 +70,8 @@ export interface Config {
   adminToken?: string;
   relayPollMs: number;
   webhook: { allowPrivateTargets: boolean; allowedHosts: string[]; timeoutMs: number };
+  /** Port of the worker process's own `/metrics` (process memory, event loop); none when unset. */
+  workerMetricsPort?: number;
 }
 
 /** A configuration value that is missing or malformed; the message names the variable. */
@@ -108,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
+    workerMetricsPort: e.WORKER_METRICS_PORT,
   };
 }
 

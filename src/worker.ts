@@ -2,6 +2,7 @@ import { type Config, requireExternal } from './config';
 import { createPool } from './db/pool';
 import { createLogger } from './log';
 import { createMailer } from './mail/mailer';
+import { serveProcessMetrics } from './process-metrics';
 import { startWorkerRuntime } from './runtime';
 import { runMain } from './run-main';
 import { onShutdownSignal, StopList } from './shutdown';
@@ -28,6 +29,10 @@ async function main(config: Config): Promise<void> {
     log,
   });
   stops.add('worker', () => worker.stop());
+  if (config.workerMetricsPort !== undefined) {
+    const metrics = await serveProcessMetrics({ port: config.workerMetricsPort });
+    stops.add('metrics', () => metrics.stop());
+  }
   onShutdownSignal(log, () => stops.stopAll());
   log.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'worker running');
   await worker.done;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import { Connection } from '@temporalio/client';
+import { portInUse } from '../net';
 
 /**
  * Dev-server flags measured on a 2-core machine (see DESIGN.md): WAL and relaxed fsync on the SQLite file,
@@ -35,18 +35,6 @@ export interface DevServer {
   stop(): Promise<void>;
   /** Kills the server with SIGKILL, as a crash would. */
   kill(): Promise<void>;
-}
-
-/** True when something accepts TCP connections on this loopback port. */
-export async function portInUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 function waitForExit(child: ChildProcess): Promise<void> {

@@ -3,9 +3,8 @@ import { chmod, mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import supertest from 'supertest';
-import { portInUse } from '../../src/temporal/dev-server';
+import { freePort, portInUse } from '../../src/net';
 import { readTestEnv, TestEnv } from '../support/env';
-import { freePort } from '../support/ports';
 import { eventually } from '../support/stack';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -1,10 +1,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../src/net';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
 import { readTestEnv, TestEnv } from '../support/env';
 import { createDealPipeline, createRecord, createWorkflow, enableWorkflow, waitForTimeline } from '../support/fixtures';
-import { freePort } from '../support/ports';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 import { lazyTemporalClient } from '../../src/temporal/client';
 import { startApiRuntime } from '../../src/runtime';

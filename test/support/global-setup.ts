@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client } from 'pg';
+import { freePort } from '../../src/net';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { startEmbeddedPostgres } from '../../src/embedded/postgres';
 import { resolveTemporalCli } from '../../src/temporal/cli';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { TEMPLATE_DATABASE, TestEnv } from './env';
-import { freePort } from './ports';
 
 /**
  * One Temporal dev server, one embedded PostgreSQL and one workflow bundle for the whole suite. Each test file

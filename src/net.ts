@@ -12,3 +12,15 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** True when something accepts TCP connections on this loopback port. */
+export async function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

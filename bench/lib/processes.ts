@@ -1,0 +1,82 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** A Node process of ours (API, worker) started from its TypeScript entry, its output in a log file. */
+export interface NodeProcess {
+  name: string;
+  pid: number;
+  /** SIGKILL, as a crash would; resolves when it has exited. */
+  kill(): Promise<void>;
+  /** SIGTERM (graceful shutdown); resolves when it has exited. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * Runs `entry` (a .ts file under the repository) with tsx's loader, writing its output to `<logDir>/<name>.log`, and
+ * resolves once a line of its output contains `readyText`.
+ */
+export async function startNodeProcess(options: {
+  name: string;
+  entry: string;
+  env: NodeJS.ProcessEnv;
+  logDir: string;
+  readyText: string;
+  timeoutMs?: number;
+}): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, options.entry)], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  const log = createWriteStream(path.join(options.logDir, `${options.name}.log`), { flags: 'a' });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+
+  await new Promise<void>((resolve, reject) => {
+    let tail = '';
+    const timer = setTimeout(
+      () => reject(new Error(`${options.name} did not start within ${options.timeoutMs ?? 60_000} ms`)),
+      options.timeoutMs ?? 60_000,
+    );
+    const onData = (chunk: Buffer) => {
+      tail = (tail + chunk.toString('utf8')).slice(-4096);
+      if (!tail.includes(options.readyText)) return;
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      resolve();
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${options.name} exited during start-up (${signal ?? code}); see ${options.name}.log`));
+    });
+  });
+  return {
+    name: options.name,
+    pid: child.pid!,
+    async kill() {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+  };
+}

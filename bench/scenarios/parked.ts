@@ -1,0 +1,88 @@
+import { sleep } from '../lib/load';
+import {
+  createRecords,
+  moveAll,
+  setUpAutomation,
+  TASK_AND_PROPERTY,
+  taskTimes,
+  waitForEnrollments,
+} from '../lib/pipewright';
+import type { Scenario, ScenarioContext } from '../lib/scenario';
+import { percentiles, perSecond, round } from '../lib/stats';
+
+/**
+ * Scenario 5: many enrollments parked in a delay that ends at one moment: worker memory while they wait, and how
+ * late their next action runs after the moment.
+ */
+export const parked: Scenario = {
+  name: 'parked',
+  title: 'Parked enrollments',
+  method:
+    'Records moved into a workflow whose first action is a delay until one fixed moment, then create_task. The ' +
+    'moment is set from an enrollment rate measured just before, so that every enrollment is parked before it. ' +
+    'Worker RSS/heap read from its /metrics while all wait (max of 5 reads) and during the wake; lateness = task ' +
+    'row time minus the moment.',
+  byDefault: true,
+  targets: [
+    { figure: 'parked_rss_mib', atMost: 512 },
+    { figure: 'lateness_p99_ms', atMost: 1000 },
+  ],
+  async run(context) {
+    const { stack, size, say } = context;
+    const count = size(10_000, 20);
+    const rate = await probeRate(context);
+    const moment = Date.now() + Math.round((count / rate) * 1.5 * 1000) + size(30_000, 3_000);
+    say(`  parking ${count} enrollments until ${new Date(moment).toISOString()} (probe: ${rate}/s)`);
+    const automation = await setUpAutomation(stack.api, {
+      actions: [
+        { id: 'wait', type: 'delay', config: { until: { date: new Date(moment).toISOString() } } },
+        { id: 'task', type: 'create_task', config: { title: 'Woke {{record.id}}' } },
+      ],
+    });
+    const ids = await createRecords(stack.api, automation.pipelineId, count);
+    await moveAll(stack.api, ids, 20, 'park');
+    const waiting = await waitForEnrollments(stack.pool, automation.workflowIds, count, {
+      status: 'waiting',
+      label: 'parked',
+    });
+    const parkedMemory = [];
+    for (let read = 0; read < 5; read += 1) {
+      parkedMemory.push(...(await stack.workerMemory()));
+      await sleep(1000);
+    }
+    const wakeMemory = [];
+    while (Date.now() < moment) await sleep(Math.min(1000, moment - Date.now()));
+    let woken = false;
+    const drained = waitForEnrollments(stack.pool, automation.workflowIds, count, { label: 'woken' }).finally(() => {
+      woken = true;
+    });
+    while (!woken) {
+      wakeMemory.push(...(await stack.workerMemory()));
+      await sleep(1000);
+    }
+    const done = await drained;
+    const tasks = await taskTimes(stack.pool, automation.workflowIds);
+    const lateness = percentiles(ids.flatMap((id) => (tasks.has(id) ? [tasks.get(id)! - moment] : [])));
+    return {
+      parked: waiting.completed,
+      parked_rss_mib: round(Math.max(...parkedMemory.map((memory) => memory.rssMiB))),
+      parked_heap_mib: round(Math.max(...parkedMemory.map((memory) => memory.heapUsedMiB))),
+      waking_rss_mib: round(Math.max(...wakeMemory.map((memory) => memory.rssMiB))),
+      lateness_p50_ms: lateness.p50,
+      lateness_p99_ms: lateness.p99,
+      woken_per_s: perSecond(done.completed, done.lastEndedAt - moment),
+      lost: count - done.completed,
+    };
+  },
+};
+
+/** Enrollments per second of a small task + property burst, to know how long parking will take. */
+async function probeRate({ stack, size }: ScenarioContext): Promise<number> {
+  const count = size(300, 10);
+  const automation = await setUpAutomation(stack.api, { actions: TASK_AND_PROPERTY });
+  const records = await createRecords(stack.api, automation.pipelineId, count);
+  const started = Date.now();
+  await moveAll(stack.api, records, 20, 'probe');
+  const drained = await waitForEnrollments(stack.pool, automation.workflowIds, count, { label: 'probe' });
+  return perSecond(count, drained.lastEndedAt - started);
+}
