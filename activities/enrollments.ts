@@ -1,4 +1,4 @@
-import { findEarlierEnrollment, insertEnrollment } from '../src/db/enrollments';
+import { enrollmentExists, findEarlierEnrollment, insertEnrollment } from '../src/db/enrollments';
 import { inTransaction, type Queryable } from '../src/db/pool';
 import { getRecord } from '../src/db/records';
 import { appendTimeline } from '../src/db/timeline';
@@ -97,6 +97,8 @@ export function createEnrollmentActivities({ pool, log }: ActivityDeps) {
       return inTransaction(pool, async (db) => {
         // One decision at a time per (workflow, record): never two enrollments of a record at once.
         await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${input.workflowId}/${input.recordId}`]);
+        // A re-run (the first run's answer was lost in a crash) gives the answer that was recorded.
+        if (await enrollmentExists(db, input.enrollmentId)) return { enrolled: true };
         const workflow = await getWorkflow(db, input.workflowId, 'FOR SHARE');
         const record = await getRecord(db, input.recordId);
         const reason = await refusalReason(db, input, workflow, record);

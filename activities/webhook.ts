@@ -4,18 +4,18 @@ import { findActionRun, runOnce } from '../src/db/action-runs';
 import { inTransaction } from '../src/db/pool';
 import { appendTimeline } from '../src/db/timeline';
 import { type ActionOutcome, type ActionRunInput, renderTemplate, type TemplateRecord } from '../src/domain';
+import { WebhookErrors } from '../src/domain/errors';
 import {
   classifyWebhookStatus,
   isPrivateAddress,
   parseRetryAfter,
   type WebhookConfig,
   WebhookConfigSchema,
-  WebhookErrors,
 } from '../src/domain/webhook';
 import { actionCompletedLine } from './audit';
 import { type ActivityDeps, NonRetryableErrors, requireRecord } from './deps';
 
-export { WebhookErrors } from '../src/domain/webhook';
+export { WebhookErrors } from '../src/domain/errors';
 
 /** Fills the url's placeholders, percent-encoding each value so that a property cannot change the URL's shape. */
 function renderUrl(template: string, record: TemplateRecord): string {

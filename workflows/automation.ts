@@ -1,8 +1,14 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { condition, continueAsNew, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { type EnrollingEvent, enrollmentWorkflowId } from '../src/domain/events';
 import { enrollmentWorkflow } from './enrollment';
 import { disableSignal, stageEnteredSignal, ticketEmailSignal } from './signals';
+
+/**
+ * Starts the children of all queued events at once, in one workflow task, rather than one workflow task per child.
+ * Runs whose history began before this patch keep starting them one by one.
+ */
+const BATCHED_STARTS = 'batched-child-starts';
 
 /** Event ids remembered across continue-as-new, enough to drop redeliveries from the relay. */
 const REMEMBERED_EVENT_IDS = 1000;
@@ -37,8 +43,12 @@ export async function automationWorkflow(input: AutomationInput): Promise<void> 
 
   for (;;) {
     await condition(() => queue.length > 0 || disabled || workflowInfo().continueAsNewSuggested);
-    for (let event = queue.shift(); event; event = queue.shift()) {
-      await startEnrollment(input.workflowId, event);
+    if (patched(BATCHED_STARTS)) {
+      await Promise.all(queue.splice(0).map((event) => startEnrollment(input.workflowId, event)));
+    } else {
+      for (let event = queue.shift(); event; event = queue.shift()) {
+        await startEnrollment(input.workflowId, event);
+      }
     }
     if (disabled) return;
     if (workflowInfo().continueAsNewSuggested) {

@@ -3,6 +3,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -10,19 +11,20 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, DefinitionSnapshot, EnrollmentInput, ProgressInput } from '../activities';
 import {
-  type Action,
   type ActionActivityName,
   type ActionOutcome,
-  ActionRegistry,
+  ActionRoutes,
   type ActionRunInput,
   isEffectAction,
   type RetryGroup,
-} from '../src/domain/actions';
-import { evaluateConditions, matchValueCase, pickSplit } from '../src/domain/conditions';
+  RetryGroups,
+} from '../src/domain/action-routes';
+import type { Action } from '../src/domain/actions';
+import { evaluateConditions, matchValueCase, pickSplit } from '../src/domain/branching';
 import { FINAL_FAILURE_TYPES } from '../src/domain/errors';
 import { type TimelineKind, TimelineKinds } from '../src/domain/events';
-import { delayWakeAt, nextExecutionWindowStart } from '../src/domain/schedule';
 import { enterBranch, findAction, nextStep, startWalk, type Walk } from '../src/domain/walk';
+import { delayWakeAt, nextExecutionWindowStart } from '../src/domain/wake';
 import { unenrollSignal } from './signals';
 
 const NON_RETRYABLE = FINAL_FAILURE_TYPES;
@@ -37,9 +39,22 @@ const { beginEnrollment } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+/**
+ * Database-only work — the enrollment decision and the `quickDb` actions (tasks, properties, stages) — runs as local
+ * activities: inside the workflow task, without a round trip through the task queue. Once-only still holds, since
+ * each is idempotent by its key (a re-run after a crash finds its ledger row). Enrollments whose history began
+ * before this patch keep running those as regular activities.
+ */
+const LOCAL_DB_WORK = 'local-db-work';
+
+const localDb = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
 type ActionActivity = (input: ActionRunInput) => Promise<ActionOutcome>;
 
-/** Retry-policy groups, one proxy each; the action registry says which group an action uses. */
+/** Retry-policy groups, one proxy each; `ActionRoutes` says which group an action uses. */
 const effects: Record<RetryGroup, Activities> = {
   quickDb: proxyActivities<Activities>({
     startToCloseTimeout: '30s',
@@ -119,7 +134,7 @@ async function walkActions(
   input: EnrollmentInput,
   progress: (change: Progress) => Promise<void>,
 ): Promise<EnrollmentResult> {
-  const begin = await beginEnrollment(input);
+  const begin = await (patched(LOCAL_DB_WORK) ? localDb.beginEnrollment(input) : beginEnrollment(input));
   if (!begin.enrolled) return { status: 'not_enrolled', reason: begin.reason ?? 'not enrolled' };
   log.info('enrollment started', { requestId: input.requestId, recordId: input.recordId, eventId: input.eventId });
 
@@ -309,8 +324,9 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
     return;
   }
   await progress({ status: 'running', currentActionId: action.id });
-  const entry = ActionRegistry[action.type];
-  const run = (effects[entry.retry] as unknown as Record<ActionActivityName, ActionActivity>)[entry.activity];
+  const entry = ActionRoutes[action.type];
+  const proxies = entry.retry === RetryGroups.quickDb && patched(LOCAL_DB_WORK) ? localDb : effects[entry.retry];
+  const run = (proxies as unknown as Record<ActionActivityName, ActionActivity>)[entry.activity];
   try {
     await run({
       key,

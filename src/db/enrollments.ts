@@ -33,6 +33,11 @@ export async function insertEnrollment(
   return rowCount === 1;
 }
 
+export async function enrollmentExists(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM enrollments WHERE id = $1', [id]);
+  return rowCount === 1;
+}
+
 /** Another enrollment of the record in the workflow, if any; `active` when one is still running or waiting. */
 export async function findEarlierEnrollment(
   db: Queryable,

@@ -1,15 +1,19 @@
 import { z } from 'zod';
+import { ActionRoutes, type EffectActionType } from './action-routes';
 import { type ConditionGroup, ConditionGroupSchema, RandomSplitSchema, randomSplitsOf } from './conditions';
-import { DurationSchema } from './duration';
 import { IdSchema } from './ids';
-import { type DelayConfig, DelayConfigSchema } from './schedule';
+import { type DelayConfig, DelayConfigSchema, DurationSchema } from './schedule';
 import { WebhookConfigSchema } from './webhook';
 
 /**
- * The action registry. An action type with side effects is a zod config schema, the name of the activity that
- * performs it and the retry-policy group it runs under. Adding one means an entry in `ActionRegistry` and an
- * activity in `activities/` (README, "Adding an action"); the input schema, the types and the enrollment
- * workflow's dispatch all follow from the registry. Delays and branches are run by the workflow itself.
+ * The action registry. An action type with side effects is a zod config schema plus its route in `ActionRoutes`
+ * (`action-routes.ts`): the activity that performs it and the retry-policy group it runs under. Adding one means an
+ * entry in `ActionRegistry`, a route in `ActionRoutes` and an activity in `activities/` (README, "Adding an
+ * action"); the input schema, the types and the enrollment workflow's dispatch all follow. Delays and branches are
+ * run by the workflow itself.
+ *
+ * Workflow code must not import this module other than with `import type`: it builds zod schemas, and the workflow
+ * bundle runs module code again for every workflow instance. The workflow dispatches by `ActionRoutes` instead.
  */
 
 const text = (max: number) => z.string().min(1).max(max);
@@ -53,25 +57,21 @@ export type TemplateRef = z.infer<typeof TemplateRefSchema>;
 export const SendEmailConfigSchema = z.object({ template: TemplateRefSchema }).strict();
 export type SendEmailConfig = z.infer<typeof SendEmailConfigSchema>;
 
-/** Retry-policy groups; their policies are defined once, in the enrollment workflow. */
-export const RetryGroups = { quickDb: 'quickDb', smtp: 'smtp', webhook: 'webhook' } as const;
-export type RetryGroup = (typeof RetryGroups)[keyof typeof RetryGroups];
-
-/** Actions with side effects: the config schema, the activity that performs them, and its retry group. */
+/**
+ * Actions with side effects: the config schema and the route. Every type needs an entry here and a route in
+ * `ActionRoutes`; the compiler refuses one without the other.
+ */
 export const ActionRegistry = {
-  create_task: { config: CreateTaskConfigSchema, activity: 'createTask', retry: RetryGroups.quickDb },
+  create_task: { config: CreateTaskConfigSchema, ...ActionRoutes.create_task },
   send_internal_notification: {
     config: SendInternalNotificationConfigSchema,
-    activity: 'sendInternalNotification',
-    retry: RetryGroups.smtp,
+    ...ActionRoutes.send_internal_notification,
   },
-  send_email: { config: SendEmailConfigSchema, activity: 'sendEmail', retry: RetryGroups.smtp },
-  set_property: { config: SetPropertyConfigSchema, activity: 'setProperty', retry: RetryGroups.quickDb },
-  set_stage: { config: SetStageConfigSchema, activity: 'setStage', retry: RetryGroups.quickDb },
-  webhook: { config: WebhookConfigSchema, activity: 'callWebhook', retry: RetryGroups.webhook },
-} as const;
-export type EffectActionType = keyof typeof ActionRegistry;
-export type ActionActivityName = (typeof ActionRegistry)[EffectActionType]['activity'];
+  send_email: { config: SendEmailConfigSchema, ...ActionRoutes.send_email },
+  set_property: { config: SetPropertyConfigSchema, ...ActionRoutes.set_property },
+  set_stage: { config: SetStageConfigSchema, ...ActionRoutes.set_stage },
+  webhook: { config: WebhookConfigSchema, ...ActionRoutes.webhook },
+} as const satisfies { [Type in EffectActionType]: (typeof ActionRoutes)[Type] & { config: z.ZodType } };
 
 export const CommentSchema = z.object({ id: IdSchema, by: z.string(), at: z.string(), body: z.string() });
 export type Comment = z.infer<typeof CommentSchema>;
@@ -150,28 +150,3 @@ export const ActionInputSchema: z.ZodType<ActionInput> = z.lazy(() =>
     ),
   ]),
 ) as z.ZodType<ActionInput>;
-
-/** True for action types that change something outside the enrollment (skipped while a workflow is off). */
-export function isEffectAction(action: Action): action is Extract<Action, { type: EffectActionType }> {
-  return action.type in ActionRegistry;
-}
-
-/** What the enrollment workflow hands to every action activity. */
-export interface ActionRunInput<Config = unknown> {
-  /** `<enrollmentId>:<actionId>`: the same on every retry, so the effect happens once. */
-  key: string;
-  enrollmentId: string;
-  workflowId: string;
-  recordId: string;
-  actionId: string;
-  /** Causation depth of the event that started the enrollment. */
-  depth: number;
-  /** The request that caused the event, for the logs. */
-  requestId?: string;
-  config: Config;
-}
-
-/** What an action activity reports back; `detail` is the timeline sentence. */
-export interface ActionOutcome {
-  detail: string;
-}

@@ -1,4 +1,8 @@
-import { z } from 'zod';
+/**
+ * Durations as workflow definitions write them. Workflow code imports this module (through `wake.ts`), so it must
+ * stay free of zod, directly and through its imports: the workflow bundle runs its module code again for every
+ * workflow instance. The schema that validates durations, `DurationSchema`, is in `schedule.ts`.
+ */
 
 const SHORTHAND = /^(-)?(\d+)(s|m|h|d|w)$/;
 const ISO = /^(-)?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
@@ -26,8 +30,3 @@ export function parseDuration(text: string): number | undefined {
     Number(seconds ?? 0) * UNIT_MS.s;
   return (sign ? -1 : 1) * ms;
 }
-
-/** A non-negative duration string, validated at the edge so workflows can trust it. */
-export const DurationSchema = z
-  .string()
-  .refine((text) => (parseDuration(text) ?? -1) >= 0, 'use an ISO-8601 duration (PT30M, P3D) or 30s, 15m, 2h, 3d, 1w');

@@ -1,4 +1,6 @@
+export * from './action-routes';
 export * from './actions';
+export * from './branching';
 export * from './conditions';
 export * from './duration';
 export * from './email-events';
@@ -10,4 +12,5 @@ export * from './requests';
 export * from './roles';
 export * from './schedule';
 export * from './template';
+export * from './wake';
 export * from './workflow';

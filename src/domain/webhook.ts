@@ -2,17 +2,9 @@ import { z } from 'zod';
 
 /**
  * The `webhook` action: its config schema and the pure rules for what a response means, when to try again, and
- * which targets are off limits. Imported by workflow code, so nothing here touches the network.
+ * which targets are off limits; nothing here touches the network. Its failure types, `WebhookErrors`, are in
+ * `errors.ts`, which workflow code imports: this module builds zod schemas, so workflow code must not import it.
  */
-
-/** Failure types thrown by the webhook activity. The first two are final; the workflow lists them as non-retryable. */
-export const WebhookErrors = {
-  targetRefused: 'WebhookTargetRefused',
-  rejected: 'WebhookRejected',
-  retryableStatus: 'WebhookRetryableStatus',
-  unreachable: 'WebhookUnreachable',
-} as const;
-export type WebhookError = (typeof WebhookErrors)[keyof typeof WebhookErrors];
 
 /** RFC 9110 `token`: the characters a header name may use. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

@@ -1,14 +1,16 @@
 import fc from 'fast-check';
 import { z } from 'zod';
 import {
-  type Condition,
-  ConditionGroupSchema,
   type ConditionRecord,
-  ConditionSchema,
   evaluateCondition,
   evaluateConditions,
   matchValueCase,
   pickSplit,
+} from '../../src/domain/branching';
+import {
+  type Condition,
+  ConditionGroupSchema,
+  ConditionSchema,
   RandomSplitSchema,
   randomSplitsOf,
 } from '../../src/domain/conditions';

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { DurationSchema, parseDuration } from '../../src/domain/duration';
+import { parseDuration } from '../../src/domain/duration';
+import { DurationSchema } from '../../src/domain/schedule';
 
 describe('parseDuration', () => {
   it.each([

@@ -9,9 +9,8 @@ import {
   TimezoneSchema,
   type Weekday,
   WeekdaySchema,
-  delayWakeAt,
-  nextExecutionWindowStart,
 } from '../../src/domain/schedule';
+import { delayWakeAt, nextExecutionWindowStart } from '../../src/domain/wake';
 
 const NY = 'America/New_York';
 const BERLIN = 'Europe/Berlin';
