@@ -8,10 +8,11 @@ import { growth } from './scenarios/growth';
 import { history } from './scenarios/history';
 import { ingest } from './scenarios/ingest';
 import { latency } from './scenarios/latency';
+import { n8nSideBySide } from './scenarios/n8n';
 import { parked } from './scenarios/parked';
 import { throughput } from './scenarios/throughput';
 
-const SCENARIOS: Scenario[] = [bare, throughput, latency, ingest, parked, growth, history];
+const SCENARIOS: Scenario[] = [bare, throughput, latency, ingest, parked, growth, history, n8nSideBySide];
 
 const USAGE = `npm run bench -- [scenario ...] [--scale F] [--repeats N] [--smoke] [--out DIR] [--readme FILE]
   scenarios: ${SCENARIOS.map((scenario) => scenario.name).join(', ')} (default: all but n8n)
@@ -99,6 +100,7 @@ async function runScenario(
       ...summarize(scenario, repeats),
     };
   } finally {
+    await scenario.tearDown?.();
     if (!options.stack) await stack.stop();
   }
 }

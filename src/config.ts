@@ -23,6 +23,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: optionalUrl(/^postgres(ql)?:$/, 'use postgres://user:password@host:port/database'),
   EMBEDDED_PG_PORT: port.default(54329),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   TEMPORAL_ADDRESS: z
     .string()
     .regex(/^[^\s:/]+:\d+$/, 'use host:port, e.g. localhost:7233')
@@ -57,6 +58,8 @@ export interface Config {
   dataDir: string;
   logLevel: string;
   databaseUrl?: string;
+  /** PostgreSQL connections per process (API and worker each have their own pool). */
+  databasePoolSize: number;
   embeddedPgPort: number;
   temporal: {
     address?: string;
@@ -93,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     temporal: {
       address: e.TEMPORAL_ADDRESS,

@@ -29,7 +29,11 @@ async function main(config: Config): Promise<void> {
 
   try {
     const databaseUrl = config.databaseUrl ?? (await startPostgres(config, stops, say));
-    const pool = createPool(databaseUrl, (error) => log.warn({ err: error }, 'an idle database connection failed'));
+    const pool = createPool(
+      databaseUrl,
+      (error) => log.warn({ err: error }, 'an idle database connection failed'),
+      config.databasePoolSize,
+    );
     stops.add('postgres pool', () => pool.end());
     const applied = await migrate(pool);
     if (applied.length > 0) say(`Applied database migrations: ${applied.join(', ')}`);

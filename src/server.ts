@@ -16,8 +16,10 @@ async function main(config: Config): Promise<void> {
   requireExternal(config, ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
   const log = createLogger(config.logLevel, 'pipewright-api');
   const stops = new StopList(log);
-  const pool = createPool(config.databaseUrl!, (error) =>
-    log.warn({ err: error }, 'an idle database connection failed'),
+  const pool = createPool(
+    config.databaseUrl!,
+    (error) => log.warn({ err: error }, 'an idle database connection failed'),
+    config.databasePoolSize,
   );
   stops.add('postgres pool', () => pool.end());
   const applied = await migrate(pool);

@@ -37,7 +37,8 @@ export async function startNodeProcess(options: {
   readyText: string;
   timeoutMs?: number;
 }): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, options.entry)], {
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, options.entry)], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

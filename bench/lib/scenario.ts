@@ -33,6 +33,8 @@ export interface Scenario {
   setUp?(context: ScenarioContext): Promise<void>;
   /** One repeat. */
   run(context: ScenarioContext): Promise<Figures>;
+  /** Once per run, after the repeats. */
+  tearDown?(): Promise<void>;
 }
 
 export const targetMet = (target: Target, value: number): boolean =>

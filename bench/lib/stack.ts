@@ -35,6 +35,8 @@ export interface BenchStack {
   workers: readonly NodeProcess[];
   /** Starts or stops worker processes until `count` run. */
   scaleWorkers(count: number): Promise<void>;
+  /** Kills the first worker process with SIGKILL, as a crash would, and starts a new one in its place. */
+  crashWorker(): Promise<void>;
   workerMemory(): Promise<WorkerMemory[]>;
   /** An extra Node process (the bare worker) that stops with the stack; started once per name. */
   startProcess(options: {
@@ -100,6 +102,10 @@ export async function startBenchStack(options: { say: (line: string) => void; ke
     }
   };
   await scaleWorkers(1);
+  const crashWorker = async () => {
+    await workers.shift()?.process.kill();
+    await scaleWorkers(workers.length + 1);
+  };
 
   const pool = createPool(database.url, (error) => say(`database: ${String(error)}`));
   const connection = await Connection.connect({ address: temporalServer.address });
@@ -116,6 +122,7 @@ export async function startBenchStack(options: { say: (line: string) => void; ke
       return workers.map((worker) => worker.process);
     },
     scaleWorkers,
+    crashWorker,
     workerMemory: () => Promise.all(workers.map((worker) => readWorkerMemory(worker.metricsPort))),
     startProcess,
     async stop() {
