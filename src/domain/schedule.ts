@@ -1,6 +1,6 @@
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { timeZoneNamed } from './time-zone';
 import { WEEKDAYS } from './wake';
 
 /**
@@ -21,7 +21,7 @@ export type Weekday = z.infer<typeof WeekdaySchema>;
 export const TimeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:mm (24-hour)');
 
 /** An IANA time zone name such as `Europe/Berlin`, checked against the runtime's time-zone data. */
-export const TimezoneSchema = z.string().refine((name) => IANAZone.isValidZone(name), {
+export const TimezoneSchema = z.string().refine((name) => timeZoneNamed(name) !== undefined, {
   error: (issue) =>
     `"${String(issue.input)}" is not an IANA time zone; use a name such as Europe/Berlin or America/New_York`,
 });

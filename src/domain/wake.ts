@@ -1,6 +1,7 @@
-import { DateTime, IANAZone } from 'luxon';
 import { parseDuration } from './duration';
+import { parseIsoDateTime } from './iso-date-time';
 import type { DelayConfig, ExecutionWindow, Weekday } from './schedule';
+import { type TimeZone, timeZoneNamed } from './time-zone';
 
 /**
  * Delay and execution-window arithmetic: when a delay ends, when an execution window next opens. Pure and
@@ -13,11 +14,11 @@ import type { DelayConfig, ExecutionWindow, Weekday } from './schedule';
  * Wall-clock times in a zone resolve to instants by two rules, the same everywhere in this file:
  * - a time that does not exist (the spring-forward gap, e.g. 02:30 on the day New York jumps from 02:00 to
  *   03:00) resolves to the first instant after the gap, the moment the clocks jump (03:00 local time).
- *   Luxon alone would shift by the length of the gap instead (03:30), and that would skip half an hour of a
- *   window opening at 02:30;
+ *   Shifting by the length of the gap instead (03:30), as luxon does, would skip half an hour of a window
+ *   opening at 02:30;
  * - a time that occurs twice (the fall-back overlap, e.g. 01:30 on the day New York goes from 02:00 back to
- *   01:00) resolves to the earlier of the two instants. Luxon alone picks by the offset in force at the
- *   current date, which would make a workflow's replay depend on when it runs.
+ *   01:00) resolves to the earlier of the two instants. Picking by the offset in force at the current date, as
+ *   luxon does, would make a workflow's replay depend on when it runs.
  *
  * Internally a wall-clock reading is kept as milliseconds since 1970-01-01T00:00 on that zone's clock
  * ("wall ms"), so calendar arithmetic on it (whole days, time of day, weekday) is plain UTC arithmetic.
@@ -56,7 +57,7 @@ export function delayWakeAt(
   }
   if ('until' in config) return untilWakeAt(config.until, properties);
   const { days, time, timezone } = config.untilDayTime;
-  const zone = zoneNamed(timezone);
+  const zone = timeZoneNamed(timezone);
   if (!zone) return { error: unknownZone(timezone) };
   const at = nextDayTime(zone, days, time, now.getTime());
   return at === undefined ? { error: 'untilDayTime lists no days' } : { wakeAt: new Date(at) };
@@ -70,7 +71,7 @@ export function delayWakeAt(
  * not before `end`, or an unknown zone), which `ExecutionWindowSchema` rules out.
  */
 export function nextExecutionWindowStart(window: ExecutionWindow, now: Date): Date {
-  const zone = zoneNamed(window.timezone);
+  const zone = timeZoneNamed(window.timezone);
   if (!zone) throw new RangeError(unknownZone(window.timezone));
   const nowMs = now.getTime();
   if (isInsideWindow(window, zone, nowMs)) return now;
@@ -87,7 +88,7 @@ export function nextExecutionWindowStart(window: ExecutionWindow, now: Date): Da
 }
 
 function untilWakeAt(until: DelayUntil, properties: Record<string, unknown>): { wakeAt: Date } | { error: string } {
-  const zone = zoneNamed(until.timezone ?? 'UTC');
+  const zone = timeZoneNamed(until.timezone ?? 'UTC');
   if (!zone) return { error: unknownZone(until.timezone ?? 'UTC') };
   const base = baseInstant(until, properties, zone);
   if (typeof base !== 'number') return base;
@@ -108,7 +109,7 @@ function untilWakeAt(until: DelayUntil, properties: Record<string, unknown>): { 
 function baseInstant(
   until: DelayUntil,
   properties: Record<string, unknown>,
-  zone: IANAZone,
+  zone: TimeZone,
 ): number | { error: string } {
   if (until.date !== undefined) return dateTextInstant(until.date, zone) ?? { error: `"${until.date}" is not a date` };
   if (until.property === undefined) return { error: 'until needs a date or a property' };
@@ -124,16 +125,11 @@ function baseInstant(
   return at ?? { error: `property "${name}" is not a date` };
 }
 
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
-
 /** An ISO date or date-time; one without an offset is read on the clock of `zone`. */
-function dateTextInstant(text: string, zone: IANAZone): number | undefined {
-  const match = ISO_DATE_TIME.exec(text);
-  if (!match) return undefined;
-  // In UTC, a text without an offset parses to its own wall-clock reading in wall ms.
-  const parsed = DateTime.fromISO(text, { zone: 'utc' });
-  if (!parsed.isValid) return undefined;
-  return match[1] === undefined ? instantAtWallClock(zone, parsed.toMillis()) : parsed.toMillis();
+function dateTextInstant(text: string, zone: TimeZone): number | undefined {
+  const parsed = parseIsoDateTime(text);
+  if (!parsed) return undefined;
+  return parsed.offsetMs === undefined ? instantAtWallClock(zone, parsed.wallMs) : parsed.wallMs - parsed.offsetMs;
 }
 
 function epochInstant(ms: number): number | undefined {
@@ -150,7 +146,7 @@ function calendarDaysOf(text: string): number {
 }
 
 /** The first instant at or after `now` that falls on one of `days` at `time`; undefined when `days` is empty. */
-function nextDayTime(zone: IANAZone, days: Weekday[], time: string, now: number): number | undefined {
+function nextDayTime(zone: TimeZone, days: Weekday[], time: string, now: number): number | undefined {
   const today = startOfDay(wallClockAt(zone, now));
   for (let day = today; day <= today + 7 * DAY_MS; day += DAY_MS) {
     if (!days.includes(weekdayOf(day))) continue;
@@ -160,7 +156,7 @@ function nextDayTime(zone: IANAZone, days: Weekday[], time: string, now: number)
   return undefined;
 }
 
-function isInsideWindow(window: ExecutionWindow, zone: IANAZone, instant: number): boolean {
+function isInsideWindow(window: ExecutionWindow, zone: TimeZone, instant: number): boolean {
   const wall = wallClockAt(zone, instant);
   const sinceMidnight = wall - startOfDay(wall);
   return (
@@ -170,21 +166,17 @@ function isInsideWindow(window: ExecutionWindow, zone: IANAZone, instant: number
   );
 }
 
-function zoneNamed(name: string): IANAZone | undefined {
-  return IANAZone.isValidZone(name) ? IANAZone.create(name) : undefined;
-}
-
 function unknownZone(name: string): string {
   return `"${name}" is not an IANA time zone`;
 }
 
 /** The reading, in wall ms, of the clock in `zone` at `instant`. */
-function wallClockAt(zone: IANAZone, instant: number): number {
-  return instant + offsetMsAt(zone, instant);
+function wallClockAt(zone: TimeZone, instant: number): number {
+  return instant + zone.offsetMs(instant);
 }
 
 /** The instant the clock in `zone` reads `wall`; see the module comment for gaps and overlaps. */
-function instantAtWallClock(zone: IANAZone, wall: number): number {
+function instantAtWallClock(zone: TimeZone, wall: number): number {
   return Math.min(...instantsAtWallClock(zone, wall));
 }
 
@@ -193,8 +185,8 @@ function instantAtWallClock(zone: IANAZone, wall: number): number {
  * spring-forward gap the single instant the clocks jump past it. Assumes at most one offset change within a day
  * either side, as in every zone today.
  */
-function instantsAtWallClock(zone: IANAZone, wall: number): number[] {
-  const guesses = [offsetMsAt(zone, wall - DAY_MS), offsetMsAt(zone, wall + DAY_MS)].map((offset) => wall - offset);
+function instantsAtWallClock(zone: TimeZone, wall: number): number[] {
+  const guesses = [zone.offsetMs(wall - DAY_MS), zone.offsetMs(wall + DAY_MS)].map((offset) => wall - offset);
   const exact = [...new Set(guesses)].filter((at) => wallClockAt(zone, at) === wall).sort((a, b) => a - b);
   if (exact.length > 0) return exact;
   // In the gap: the clock reads before `wall` at the earlier guess and after it at the later one.
@@ -209,21 +201,17 @@ function instantsAtWallClock(zone: IANAZone, wall: number): number[] {
 }
 
 /** The instant of the DST change (any offset change) on the calendar day starting at wall ms `day`, if any. */
-function dstChangesOn(zone: IANAZone, day: number): number[] {
+function dstChangesOn(zone: TimeZone, day: number): number[] {
   let before = instantAtWallClock(zone, day);
   let after = instantAtWallClock(zone, day + DAY_MS);
-  const offsetAfter = offsetMsAt(zone, after);
-  if (offsetMsAt(zone, before) === offsetAfter) return [];
+  const offsetAfter = zone.offsetMs(after);
+  if (zone.offsetMs(before) === offsetAfter) return [];
   while (after - before > 1) {
     const middle = Math.floor((before + after) / 2);
-    if (offsetMsAt(zone, middle) === offsetAfter) after = middle;
+    if (zone.offsetMs(middle) === offsetAfter) after = middle;
     else before = middle;
   }
   return [after];
-}
-
-function offsetMsAt(zone: IANAZone, instant: number): number {
-  return Math.round(zone.offset(instant) * MINUTE_MS);
 }
 
 function startOfDay(wall: number): number {
