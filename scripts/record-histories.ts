@@ -1,7 +1,8 @@
 /**
  * Records Temporal histories of both workflows, for the replay test (test/workflow/replay.test.ts):
- * `npx tsx scripts/record-histories.ts`. Re-record only when a change to workflow code is meant to be
- * incompatible (and then version the workflow instead, if anything is in flight in production).
+ * `npx tsx scripts/record-histories.ts <suffix>` saves `automation-<suffix>.json` and
+ * `enrollment-unenrolled-<suffix>.json`. After a patched change to workflow code, record a new set under a new
+ * suffix and keep the old ones: together they prove that histories from before and after the patch replay.
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -24,6 +25,7 @@ import { startTestStack } from '../test/support/stack';
 const run = promisify(execFile);
 
 const OUT = path.join(__dirname, '../test/workflow/histories');
+const SUFFIX = process.argv[2];
 
 /** Jest's `expect`, which the fixtures use, is not here: a minimal stand-in that throws on a mismatch. */
 function installExpect(): void {
@@ -36,6 +38,7 @@ function installExpect(): void {
 
 /** Saves a history in Temporal's JSON format, as `temporal workflow show --output json` writes it. */
 async function save(name: string, workflowId: string): Promise<void> {
+  const file = SUFFIX ? `${name}-${SUFFIX}` : name;
   const { stdout } = await run(readTestEnv(TestEnv.cliPath), [
     'workflow',
     'show',
@@ -46,8 +49,8 @@ async function save(name: string, workflowId: string): Promise<void> {
     '--output',
     'json',
   ]);
-  await writeFile(path.join(OUT, `${name}.json`), stdout);
-  console.log(`saved ${name} (${(JSON.parse(stdout) as { events: unknown[] }).events.length} events)`);
+  await writeFile(path.join(OUT, `${file}.json`), stdout);
+  console.log(`saved ${file} (${(JSON.parse(stdout) as { events: unknown[] }).events.length} events)`);
 }
 
 async function main(): Promise<void> {

@@ -44,7 +44,10 @@ export async function automationWorkflow(input: AutomationInput): Promise<void> 
   for (;;) {
     await condition(() => queue.length > 0 || disabled || workflowInfo().continueAsNewSuggested);
     if (patched(BATCHED_STARTS)) {
-      await Promise.all(queue.splice(0).map((event) => startEnrollment(input.workflowId, event)));
+      // Events that arrive while a batch starts form the next batch: none may be left behind at continue-as-new.
+      while (queue.length > 0) {
+        await Promise.all(queue.splice(0).map((event) => startEnrollment(input.workflowId, event)));
+      }
     } else {
       for (let event = queue.shift(); event; event = queue.shift()) {
         await startEnrollment(input.workflowId, event);

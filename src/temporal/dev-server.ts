@@ -26,6 +26,8 @@ export interface DevServerOptions {
   uiPort?: number;
   namespace?: string;
   startTimeoutMs?: number;
+  /** Dynamic config values on top of the tuning (tests lower limits with them). */
+  dynamicConfig?: Record<string, string | number>;
 }
 
 export interface DevServer {
@@ -66,6 +68,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
     ...DEV_SERVER_TUNING,
+    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+      '--dynamic-config-value',
+      `${key}=${value}`,
+    ]),
   ];
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

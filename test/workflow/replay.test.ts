@@ -9,16 +9,18 @@ const HISTORIES = path.join(__dirname, 'histories');
  * Replays recorded histories of both workflows (recorded with scripts/record-histories.ts) against the current
  * workflow code. A change that would break enrollments already in flight fails here with a determinism error.
  */
+/** Histories from before the `local-db-work` and `batched-child-starts` patches, and from after them (`-v2`). */
+const RECORDED = ['automation', 'enrollment-unenrolled', 'automation-v2', 'enrollment-unenrolled-v2'];
+
 describe('replay of recorded histories', () => {
   it('finds the recorded histories', async () => {
     const files = await readdir(HISTORIES);
-    expect(files.filter((file) => file.endsWith('.json')).sort()).toEqual([
-      'automation.json',
-      'enrollment-unenrolled.json',
-    ]);
+    expect(files.filter((file) => file.endsWith('.json')).sort()).toEqual(
+      RECORDED.map((name) => `${name}.json`).sort(),
+    );
   });
 
-  it.each(['automation', 'enrollment-unenrolled'])('%s replays without a determinism error', async (name) => {
+  it.each(RECORDED)('%s replays without a determinism error', async (name) => {
     const history: unknown = JSON.parse(await readFile(path.join(HISTORIES, `${name}.json`), 'utf8'));
     await expect(
       Worker.runReplayHistory({ workflowBundle: { codePath: readTestEnv(TestEnv.workflowBundle) } }, history, name),
