@@ -10,6 +10,14 @@ import { disableSignal, stageEnteredSignal, ticketEmailSignal } from './signals'
  */
 const BATCHED_STARTS = 'batched-child-starts';
 
+/**
+ * Continue as new past this many history events even when Temporal has not suggested it: its suggestion came only
+ * past 13,000 events in the benchmark (3,000 stage entries), and a run must never near the 51,200-event limit.
+ * Runs whose history began before this patch keep waiting for the suggestion alone.
+ */
+const BOUNDED_HISTORY = 'bounded-history';
+const MAX_HISTORY_EVENTS = 2_000;
+
 /** Event ids remembered across continue-as-new, enough to drop redeliveries from the relay. */
 const REMEMBERED_EVENT_IDS = 1000;
 
@@ -41,8 +49,14 @@ export async function automationWorkflow(input: AutomationInput): Promise<void> 
     disabled = true;
   });
 
+  const bounded = patched(BOUNDED_HISTORY);
+  const timeToContinueAsNew = () => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || (bounded && info.historyLength > MAX_HISTORY_EVENTS);
+  };
+
   for (;;) {
-    await condition(() => queue.length > 0 || disabled || workflowInfo().continueAsNewSuggested);
+    await condition(() => queue.length > 0 || disabled || timeToContinueAsNew());
     if (patched(BATCHED_STARTS)) {
       // Events that arrive while a batch starts form the next batch: none may be left behind at continue-as-new.
       while (queue.length > 0) {
@@ -54,7 +68,7 @@ export async function automationWorkflow(input: AutomationInput): Promise<void> 
       }
     }
     if (disabled) return;
-    if (workflowInfo().continueAsNewSuggested) {
+    if (timeToContinueAsNew()) {
       await continueAsNew<typeof automationWorkflow>({
         workflowId: input.workflowId,
         recentEventIds: recent.slice(-REMEMBERED_EVENT_IDS),

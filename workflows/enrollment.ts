@@ -47,24 +47,19 @@ const { beginEnrollment } = proxyActivities<Activities>({
  */
 const LOCAL_DB_WORK = 'local-db-work';
 
-const localDb = proxyLocalActivities<Activities>({
+/** The `quickDb` group's options, for its regular and its local activities alike. */
+const QUICK_DB = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
-});
+} as const;
+
+const localDb = proxyLocalActivities<Activities>(QUICK_DB);
 
 type ActionActivity = (input: ActionRunInput) => Promise<ActionOutcome>;
 
 /** Retry-policy groups, one proxy each; `ActionRoutes` says which group an action uses. */
 const effects: Record<RetryGroup, Activities> = {
-  quickDb: proxyActivities<Activities>({
-    startToCloseTimeout: '30s',
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '1m',
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
-  }),
+  quickDb: proxyActivities<Activities>(QUICK_DB),
   smtp: proxyActivities<Activities>({
     startToCloseTimeout: '1m',
     retry: {
