@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import prettier from 'prettier';
 import { resolveTemporalCli } from '../../src/temporal/cli';
 import { describeTarget, type Figures, type Scenario, targetMet } from './scenario';
 import type { BenchStack } from './stack';
@@ -99,7 +100,9 @@ export async function updateReadme(readme: string, directory: string, order: rea
     from >= 0 && to > from
       ? current.slice(0, from) + generated + current.slice(to + END.length)
       : `${current.trimEnd()}\n\n${generated}\n`;
-  await writeFile(readme, next);
+  // Formatted as `npm run lint` expects, so a bench run leaves the tree clean.
+  const options = (await prettier.resolveConfig(readme)) ?? {};
+  await writeFile(readme, await prettier.format(next, { ...options, filepath: readme }));
 }
 
 function table(result: ScenarioResult): string {
