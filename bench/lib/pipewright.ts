@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from '../../src/db/pool';
 import type { JsonClient, JsonResponse } from './http';
 import { closedLoop, sleep } from './load';
+import { perSecond } from './stats';
 import { Progress } from './progress';
 
 /** The stage automation of the throughput scenarios: a task and a property on entering `qualified`. */
@@ -132,4 +133,28 @@ export async function taskTimes(pool: Pool, workflowIds: readonly string[]): Pro
     [workflowIds],
   );
   return new Map(rows.map((row) => [row.record_id, row.created_at.getTime()]));
+}
+
+/**
+ * Completed enrollments per second of a closed-loop burst: `changes` fresh records moved (20 requests in flight)
+ * into the stage of `workflows` fresh task + property workflows.
+ */
+export async function burstRate(
+  api: JsonClient,
+  pool: Pool,
+  options: { changes: number; workflows?: number; label: string },
+): Promise<number> {
+  const automation = await setUpAutomation(api, { actions: TASK_AND_PROPERTY, workflows: options.workflows });
+  const records = await createRecords(api, automation.pipelineId, options.changes);
+  const started = Date.now();
+  await moveAll(api, records, 20, options.label);
+  const drained = await waitForEnrollments(
+    pool,
+    automation.workflowIds,
+    records.length * automation.workflowIds.length,
+    {
+      label: options.label,
+    },
+  );
+  return perSecond(drained.completed, drained.lastEndedAt - started);
 }

@@ -1,6 +1,5 @@
-import { createRecords, moveAll, setUpAutomation, TASK_AND_PROPERTY, waitForEnrollments } from '../lib/pipewright';
+import { burstRate } from '../lib/pipewright';
 import type { Figures, Scenario, ScenarioContext } from '../lib/scenario';
-import { perSecond } from '../lib/stats';
 
 const FAN_OUT = [1, 10, 100];
 
@@ -30,15 +29,7 @@ export const growth: Scenario = {
   },
 };
 
-async function enrollmentRate({ stack, size }: ScenarioContext, workflows: number): Promise<number> {
-  const enrollments = size(1000, workflows);
-  const changes = Math.max(1, Math.round(enrollments / workflows));
-  const automation = await setUpAutomation(stack.api, { actions: TASK_AND_PROPERTY, workflows });
-  const records = await createRecords(stack.api, automation.pipelineId, changes);
-  const started = Date.now();
-  await moveAll(stack.api, records, 20);
-  const drained = await waitForEnrollments(stack.pool, automation.workflowIds, changes * workflows, {
-    label: `${workflows} workflow(s)`,
-  });
-  return perSecond(drained.completed, drained.lastEndedAt - started);
+function enrollmentRate({ stack, size }: ScenarioContext, workflows: number): Promise<number> {
+  const changes = Math.max(1, Math.round(size(1000, workflows) / workflows));
+  return burstRate(stack.api, stack.pool, { changes, workflows, label: `${workflows} workflow(s)` });
 }

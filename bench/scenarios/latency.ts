@@ -2,8 +2,8 @@ import type { Pool } from '../../src/db/pool';
 import { bareOneAtATime, startBareWorker } from '../lib/bare';
 import { openLoop, waitUntil } from '../lib/load';
 import {
+  burstRate,
   createRecords,
-  moveAll,
   moveToTrigger,
   setUpAutomation,
   TASK_AND_PROPERTY,
@@ -11,7 +11,7 @@ import {
   waitForEnrollments,
 } from '../lib/pipewright';
 import type { Figures, Scenario, ScenarioContext } from '../lib/scenario';
-import { percentiles, perSecond, round } from '../lib/stats';
+import { percentiles, round } from '../lib/stats';
 
 const LOAD_LEVELS = [25, 50, 90];
 
@@ -49,7 +49,7 @@ export const latency: Scenario = {
     figures.one_at_a_time_p99_ms = one.p99;
     figures.one_at_a_time_ratio_to_bare = round(one.p50 / bare.p50);
 
-    const peak = await measurePeak(context);
+    const peak = await burstRate(stack.api, stack.pool, { changes: size(400, 10), label: 'peak' });
     figures.peak_enrollments_per_s = peak;
     for (const level of LOAD_LEVELS) {
       const rate = (peak * level) / 100;
@@ -61,18 +61,6 @@ export const latency: Scenario = {
     return figures;
   },
 };
-
-/** Enrollments per second of a closed-loop burst on a fresh automation, as in the throughput scenario. */
-async function measurePeak(context: ScenarioContext): Promise<number> {
-  const { stack, size } = context;
-  const count = size(400, 10);
-  const automation = await setUpAutomation(stack.api, { actions: TASK_AND_PROPERTY });
-  const records = await createRecords(stack.api, automation.pipelineId, count);
-  const started = Date.now();
-  await moveAll(stack.api, records, 20, 'peak');
-  const drained = await waitForEnrollments(stack.pool, automation.workflowIds, count, { label: 'peak' });
-  return perSecond(count, drained.lastEndedAt - started);
-}
 
 /** Moves `count` fresh records at `rate` per second in an open loop; latency percentiles to their task rows. */
 async function underLoad(context: ScenarioContext, rate: number, count: number) {

@@ -1,13 +1,6 @@
 import { sleep } from '../lib/load';
-import {
-  createRecords,
-  moveAll,
-  setUpAutomation,
-  TASK_AND_PROPERTY,
-  taskTimes,
-  waitForEnrollments,
-} from '../lib/pipewright';
-import type { Scenario, ScenarioContext } from '../lib/scenario';
+import { burstRate, createRecords, moveAll, setUpAutomation, taskTimes, waitForEnrollments } from '../lib/pipewright';
+import type { Scenario } from '../lib/scenario';
 import { percentiles, perSecond, round } from '../lib/stats';
 
 /**
@@ -30,7 +23,8 @@ export const parked: Scenario = {
   async run(context) {
     const { stack, size, say } = context;
     const count = size(10_000, 20);
-    const rate = await probeRate(context);
+    // How fast enrollments go here and now, to know how long parking them will take.
+    const rate = await burstRate(stack.api, stack.pool, { changes: size(300, 10), label: 'probe' });
     const moment = Date.now() + Math.round((count / rate) * 1.5 * 1000) + size(30_000, 3_000);
     say(`  parking ${count} enrollments until ${new Date(moment).toISOString()} (probe: ${rate}/s)`);
     const automation = await setUpAutomation(stack.api, {
@@ -75,14 +69,3 @@ export const parked: Scenario = {
     };
   },
 };
-
-/** Enrollments per second of a small task + property burst, to know how long parking will take. */
-async function probeRate({ stack, size }: ScenarioContext): Promise<number> {
-  const count = size(300, 10);
-  const automation = await setUpAutomation(stack.api, { actions: TASK_AND_PROPERTY });
-  const records = await createRecords(stack.api, automation.pipelineId, count);
-  const started = Date.now();
-  await moveAll(stack.api, records, 20, 'probe');
-  const drained = await waitForEnrollments(stack.pool, automation.workflowIds, count, { label: 'probe' });
-  return perSecond(count, drained.lastEndedAt - started);
-}
