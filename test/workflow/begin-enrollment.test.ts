@@ -1,0 +1,56 @@
+import { createEnrollmentActivities } from '../../activities/enrollments';
+import { makeId } from '../../src/runtime';
+import { createDealPipeline, createRecord, createWorkflow, enableWorkflow } from '../support/fixtures';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/**
+ * The enrollment decision runs as a local activity, so a crash after its commit re-runs it. The re-run must give the
+ * answer that was recorded, even when the world has changed in between, and must not record a second enrollment.
+ */
+describe('beginEnrollment run twice', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ worker: false });
+  });
+  afterAll(() => stack.stop());
+
+  it('answers the re-run with the recorded decision', async () => {
+    const pipelineId = await createDealPipeline(stack);
+    const workflowId = await createWorkflow(stack, {
+      pipelineId,
+      name: 'Decided once',
+      trigger: { type: 'stage_entered', stageId: 'new' },
+      actions: [{ id: 'task', type: 'create_task', config: { title: 'Hello' } }],
+    });
+    await enableWorkflow(stack, workflowId);
+    const recordId = await createRecord(stack, { pipelineId, stageId: 'new' });
+    const activities = createEnrollmentActivities({
+      pool: stack.pool,
+      mailer: stack.mailer,
+      mailFrom: 'test@pipewright.local',
+      clock: () => new Date(),
+      log: stack.log,
+      newId: makeId,
+      webhookPolicy: { allowPrivateTargets: true, allowedHosts: [], timeoutMs: 1000 },
+    });
+    const input = {
+      enrollmentId: `enrollment/${workflowId}/${recordId}/evt-1`,
+      workflowId,
+      recordId,
+      eventId: 'evt-1',
+      depth: 0,
+    };
+
+    await expect(activities.beginEnrollment(input)).resolves.toEqual({ enrolled: true });
+    expect((await stack.http.post(`/api/workflows/${workflowId}/disable`)).status).toBe(200);
+    await expect(activities.beginEnrollment(input)).resolves.toEqual({ enrolled: true });
+
+    const { rows } = await stack.pool.query('SELECT id FROM enrollments WHERE workflow_id = $1', [workflowId]);
+    expect(rows).toEqual([{ id: input.enrollmentId }]);
+    const timeline = await stack.pool.query(
+      `SELECT kind FROM timeline WHERE record_id = $1 AND kind IN ('enrolled', 'not_enrolled')`,
+      [recordId],
+    );
+    expect(timeline.rows).toEqual([{ kind: 'enrolled' }]);
+  });
+});
