@@ -41,8 +41,17 @@ async function main(): Promise<void> {
   }
   const unknown = positionals.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));
   const scale = Number(values.scale);
-  if (unknown.length > 0 || !(scale > 0)) {
-    console.error(`${unknown.length > 0 ? `unknown scenario(s): ${unknown.join(', ')}` : 'bad --scale'}\n${USAGE}`);
+  const repeatsWanted = values.repeats === undefined ? undefined : Number(values.repeats);
+  const problem =
+    unknown.length > 0
+      ? `unknown scenario(s): ${unknown.join(', ')}`
+      : !(scale > 0)
+        ? '--scale must be a number above 0'
+        : repeatsWanted !== undefined && !(Number.isInteger(repeatsWanted) && repeatsWanted > 0)
+          ? '--repeats must be a whole number above 0'
+          : undefined;
+  if (problem) {
+    console.error(`${problem}\n${USAGE}`);
     process.exitCode = 2;
     return;
   }
@@ -56,7 +65,7 @@ async function main(): Promise<void> {
   const shared = values.smoke ? await startBenchStack({ say }) : undefined;
   try {
     for (const scenario of chosen) {
-      const repeats = values.smoke ? 1 : Number(values.repeats ?? scenario.repeats ?? 3);
+      const repeats = values.smoke ? 1 : (repeatsWanted ?? scenario.repeats ?? 3);
       const result = await runScenario(scenario, { size, repeats, scale: values.smoke ? 0 : scale, stack: shared });
       const file = await writeResult(values.out, result);
       say(`${scenario.name}: written to ${path.relative(process.cwd(), file)}`);
