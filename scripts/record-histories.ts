@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import path from 'node:path';
+import prettier from 'prettier';
 import { automationWorkflowId } from '../src/domain';
 import globalSetup from '../test/support/global-setup';
 import globalTeardown from '../test/support/global-teardown';
@@ -49,7 +50,12 @@ async function save(name: string, workflowId: string): Promise<void> {
     '--output',
     'json',
   ]);
-  await writeFile(path.join(OUT, `${file}.json`), stdout);
+  const target = path.join(OUT, `${file}.json`);
+  // Formatted as `npm run lint` expects.
+  await writeFile(
+    target,
+    await prettier.format(stdout, { ...(await prettier.resolveConfig(target)), filepath: target }),
+  );
   console.log(`saved ${file} (${(JSON.parse(stdout) as { events: unknown[] }).events.length} events)`);
 }
 
