@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
+import { waitForExit } from '../../src/child-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -18,12 +19,6 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
 /**
  * Runs `entry` (a .ts file under the repository) with tsx's loader, writing its output to `<logDir>/<name>.log`, and
@@ -73,11 +68,11 @@ export async function startNodeProcess(options: {
     pid: child.pid!,
     async kill() {
       child.kill('SIGKILL');
-      await exited(child);
+      await waitForExit(child);
     },
     async stop() {
       child.kill('SIGTERM');
-      await exited(child);
+      await waitForExit(child);
     },
   };
 }

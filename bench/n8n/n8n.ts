@@ -3,6 +3,7 @@ import { access, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitForExit } from '../../src/child-process';
 import { portInUse } from '../../src/net';
 import benchWorkflow from './workflow.json';
 
@@ -209,7 +210,7 @@ export async function startN8n(options: {
       running = await launch();
     },
     async stop() {
-      const exited = exitOf(running);
+      const exited = waitForExit(running);
       signalGroup(running, 'SIGTERM', false);
       const timedOut = await Promise.race([exited.then(() => false), sleep(STOP_TIMEOUT_MS).then(() => true)]);
       if (timedOut) say(`n8n: still running ${STOP_TIMEOUT_MS / 1000} s after SIGTERM; killing it.`);
@@ -332,11 +333,6 @@ function isRunning(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
-function exitOf(child: ChildProcess): Promise<void> {
-  if (!isRunning(child)) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 /** Signals the child's whole process group (or the child alone); a group that is already gone is fine. */
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals, wholeGroup = true): void {
   if (child.pid === undefined) return;
@@ -348,7 +344,7 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals, wholeGroup = t
 }
 
 async function killGroup(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  const exited = exitOf(child);
+  const exited = waitForExit(child);
   signalGroup(child, signal);
   await exited;
 }

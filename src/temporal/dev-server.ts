@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
+import { waitForExit } from '../child-process';
 import { portInUse } from '../net';
 
 /**
@@ -37,12 +38,6 @@ export interface DevServer {
   stop(): Promise<void>;
   /** Kills the server with SIGKILL, as a crash would. */
   kill(): Promise<void>;
-}
-
-function waitForExit(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /** Starts `temporal server start-dev` and resolves once it answers gRPC requests. */
