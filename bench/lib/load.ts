@@ -1,3 +1,5 @@
+import { Progress } from './progress';
+
 /**
  * Runs `task` once per item with at most `concurrency` in flight (a closed loop: a new request starts when one ends),
  * and returns the results in item order.
@@ -54,4 +56,29 @@ export async function waitUntil<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${what}`);
     await sleep(options.everyMs ?? 100);
   }
+}
+
+/**
+ * Polls `read` every 200 ms, with a progress bar, until its `count` reaches `expected` or has not moved for
+ * `stallMs`, and returns the last reading. A shortfall is what never arrived.
+ */
+export async function waitForCount<T extends { count: number }>(
+  label: string,
+  expected: number,
+  read: () => Promise<T>,
+  stallMs: number,
+): Promise<T> {
+  const progress = new Progress(label, expected);
+  let last = await read();
+  let movedAt = Date.now();
+  for (;;) {
+    progress.set(last.count);
+    if (last.count >= expected || Date.now() - movedAt > stallMs) break;
+    await sleep(200);
+    const next = await read();
+    if (next.count !== last.count) movedAt = Date.now();
+    last = next;
+  }
+  progress.finish();
+  return last;
 }

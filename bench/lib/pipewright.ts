@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from '../../src/db/pool';
 import type { JsonClient, JsonResponse } from './http';
-import { closedLoop, sleep } from './load';
+import { closedLoop, waitForCount } from './load';
 import { perSecond } from './stats';
 import { Progress } from './progress';
 
@@ -105,25 +105,20 @@ export async function waitForEnrollments(
   expected: number,
   options: { label?: string; status?: 'completed' | 'waiting'; stallMs?: number } = {},
 ): Promise<Drained> {
-  const progress = new Progress(options.label ?? 'enrollments', expected);
-  const stallMs = options.stallMs ?? 60_000;
-  let last = { completed: -1, lastEndedAt: 0 };
-  let movedAt = Date.now();
-  for (;;) {
-    const { rows } = await pool.query<{ done: number; last: Date | null }>(
-      `SELECT count(*)::int AS done, max(ended_at) AS last FROM enrollments
-        WHERE workflow_id = ANY($1) AND status = $2`,
-      [workflowIds, options.status ?? 'completed'],
-    );
-    const now = { completed: rows[0]!.done, lastEndedAt: rows[0]!.last?.getTime() ?? 0 };
-    progress.set(now.completed);
-    if (now.completed !== last.completed) movedAt = Date.now();
-    last = now;
-    if (now.completed >= expected || Date.now() - movedAt > stallMs) break;
-    await sleep(200);
-  }
-  progress.finish();
-  return last;
+  const { count, lastEndedAt } = await waitForCount(
+    options.label ?? 'enrollments',
+    expected,
+    async () => {
+      const { rows } = await pool.query<{ done: number; last: Date | null }>(
+        `SELECT count(*)::int AS done, max(ended_at) AS last FROM enrollments
+          WHERE workflow_id = ANY($1) AND status = $2`,
+        [workflowIds, options.status ?? 'completed'],
+      );
+      return { count: rows[0]!.done, lastEndedAt: rows[0]!.last?.getTime() ?? 0 };
+    },
+    options.stallMs ?? 60_000,
+  );
+  return { completed: count, lastEndedAt };
 }
 
 /** When each record's task row was created (ms since the epoch), for the workflows' tasks. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { freePort } from '../../src/net';
 import { JsonClient, type JsonResponse } from '../lib/http';
-import { closedLoop, sleep } from '../lib/load';
+import { closedLoop, sleep, waitForCount } from '../lib/load';
 import { ensureN8n, type N8nProcess, startN8n } from '../n8n/n8n';
 import {
   createRecords,
@@ -152,19 +152,16 @@ async function waitForN8nTasks(
   records: readonly string[],
   count: number,
 ): Promise<Map<string, number>> {
-  const progress = new Progress('n8n executions', count);
-  let tasks = new Map<string, number>();
-  let movedAt = Date.now();
-  for (;;) {
-    const next = await taskTimes(stack.pool, [N8N_WORKFLOW]);
-    const mine = new Map(records.flatMap((id) => (next.has(id) ? [[id, next.get(id)!] as const] : [])));
-    if (mine.size !== tasks.size) movedAt = Date.now();
-    tasks = mine;
-    progress.set(tasks.size);
-    if (tasks.size >= count || Date.now() - movedAt > 30_000) break;
-    await sleep(200);
-  }
-  progress.finish();
+  const { tasks } = await waitForCount(
+    'n8n executions',
+    count,
+    async () => {
+      const all = await taskTimes(stack.pool, [N8N_WORKFLOW]);
+      const tasks = new Map(records.flatMap((id) => (all.has(id) ? [[id, all.get(id)!] as const] : [])));
+      return { count: tasks.size, tasks };
+    },
+    30_000,
+  );
   return tasks;
 }
 
