@@ -6,6 +6,7 @@ import { getWorkflow } from '../src/db/workflows';
 import {
   type Action,
   type CrmRecord,
+  type EnrollmentInput,
   SOURCES_EXCLUDED_BY_DEFAULT,
   TimelineKinds,
   type Workflow,
@@ -13,15 +14,7 @@ import {
 } from '../src/domain';
 import type { ActivityDeps } from './deps';
 
-export interface EnrollmentInput {
-  enrollmentId: string;
-  workflowId: string;
-  recordId: string;
-  eventId: string;
-  depth: number;
-  /** The request that caused the event, for the logs. */
-  requestId?: string;
-}
+export type { EnrollmentInput };
 
 /** The part of a workflow definition an enrollment reads before each step. */
 export interface DefinitionSnapshot {

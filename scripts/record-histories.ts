@@ -1,15 +1,15 @@
 /**
- * Records Temporal histories of both workflows, for the replay test (test/workflow/replay.test.ts):
- * `npx tsx scripts/record-histories.ts <suffix>` saves `automation-<suffix>.json` and
- * `enrollment-unenrolled-<suffix>.json`. After a patched change to workflow code, record a new set under a new
- * suffix and keep the old ones: together they prove that histories from before and after the patch replay.
+ * Records a Temporal history of the enrollment workflow, for the replay test (test/workflow/replay.test.ts):
+ * `npx tsx scripts/record-histories.ts <suffix>` saves `enrollment-unenrolled-<suffix>.json`. After a patched change
+ * to workflow code, record a new one under a new suffix and keep the old ones: together they prove that histories
+ * from before and after the patch replay. (The retired automation workflow is no longer started, so its recorded
+ * histories, `automation*.json`, are the last.)
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import prettier from 'prettier';
-import { automationWorkflowId } from '../src/domain';
 import globalSetup from '../test/support/global-setup';
 import globalTeardown from '../test/support/global-teardown';
 import {
@@ -123,7 +123,6 @@ async function main(): Promise<void> {
       completed,
     ]);
     await save('enrollment-unenrolled', rows[0]!.id);
-    await save('automation', automationWorkflowId(workflowId));
   } finally {
     await stack.stop();
     await globalTeardown();

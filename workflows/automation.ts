@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { condition, continueAsNew, patched, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
-import { type EnrollingEvent, enrollmentWorkflowId } from '../src/domain/events';
+import { type EnrollingEvent, enrollmentInput } from '../src/domain/events';
 import { enrollmentWorkflow } from './enrollment';
 import { disableSignal, stageEnteredSignal, ticketEmailSignal } from './signals';
 
@@ -28,6 +28,11 @@ export interface AutomationInput {
 }
 
 /**
+ * Retired: the relay now starts each enrollment itself, as a workflow without a parent (see `startEnrollment` in
+ * `src/temporal/relay.ts`); nothing starts or signals this workflow any more except `stopAutomation`. It stays
+ * registered so that runs started by earlier versions start the enrollments of events they had already taken, and end
+ * when their workflow is turned off.
+ *
  * One per enabled workflow (`automation/<workflowId>`). Takes stage-entry and ticket-email events, drops duplicates, and starts
  * one enrollment child per event. Children are abandoned on close so they outlive this workflow's runs.
  */
@@ -78,23 +83,14 @@ export async function automationWorkflow(input: AutomationInput): Promise<void> 
 }
 
 async function startEnrollment(workflowId: string, event: EnrollingEvent): Promise<void> {
-  const enrollmentId = enrollmentWorkflowId(workflowId, event.recordId, event.eventId);
+  const input = enrollmentInput(workflowId, event);
   try {
     await startChild(enrollmentWorkflow, {
-      workflowId: enrollmentId,
+      workflowId: input.enrollmentId,
       parentClosePolicy: 'ABANDON',
       // The same event never enrolls twice, even after an earlier enrollment for it has finished.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      args: [
-        {
-          enrollmentId,
-          workflowId,
-          recordId: event.recordId,
-          eventId: event.eventId,
-          depth: event.depth,
-          requestId: event.requestId,
-        },
-      ],
+      args: [input],
     });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

@@ -33,7 +33,7 @@ import {
 } from '../domain';
 import { ActionEditError, addComment, insertAction, removeAction, replaceAction } from '../domain/action-edits';
 import { findAction } from '../domain/walk';
-import { startAutomation, stopAutomation } from '../temporal/automation-control';
+import { stopAutomation } from '../temporal/automation-control';
 import { allow, callerName } from './auth';
 import type { ApiDeps } from './deps';
 import { conflict, formatPath, HttpProblem, notFound, unprocessable, zodFields } from './problem';
@@ -170,7 +170,6 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
         await updateWorkflow(db, id, { enabled: true }, { by: callerName(req.caller), change: { type: 'enabled' } });
       }
     });
-    await startAutomation(deps, id);
     res.json({ enabled: true });
   });
 

@@ -34,7 +34,7 @@ export interface TicketEmailEvent {
   requestId?: string;
 }
 
-/** What an automation workflow needs of any event that enrolls a record. */
+/** What starting an enrollment needs of any event that enrolls a record. */
 export type EnrollingEvent = Pick<StageEnteredEvent, 'eventId' | 'recordId' | 'depth' | 'requestId'>;
 
 /** Every running or waiting enrollment of a workflow is to end (it was turned off with `unenroll: true`). */
@@ -62,7 +62,33 @@ export const TimelineKinds = {
 } as const;
 export type TimelineKind = (typeof TimelineKinds)[keyof typeof TimelineKinds];
 
-/** The Temporal workflow id of the automation workflow for one Pipewright workflow. */
+/** What an enrollment workflow is started with. */
+export interface EnrollmentInput {
+  enrollmentId: string;
+  workflowId: string;
+  recordId: string;
+  eventId: string;
+  depth: number;
+  /** The request that caused the event, for the logs. */
+  requestId?: string;
+}
+
+/** The input of the enrollment of one record in one workflow for one event. */
+export function enrollmentInput(workflowId: string, event: EnrollingEvent): EnrollmentInput {
+  return {
+    enrollmentId: enrollmentWorkflowId(workflowId, event.recordId, event.eventId),
+    workflowId,
+    recordId: event.recordId,
+    eventId: event.eventId,
+    depth: event.depth,
+    requestId: event.requestId,
+  };
+}
+
+/**
+ * The Temporal workflow id of the automation workflow for one Pipewright workflow. Retired: enrollments are started
+ * by the relay now; kept for runs started by earlier versions.
+ */
 export function automationWorkflowId(workflowId: string): string {
   return `automation/${workflowId}`;
 }

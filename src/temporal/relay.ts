@@ -1,8 +1,8 @@
-import { type Client, type SignalDefinition, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Pool, PoolClient } from 'pg';
 import {
-  automationWorkflowId,
   type EnrollingEvent,
+  enrollmentInput,
   EventTypes,
   type StageEnteredEvent,
   type TicketEmailEvent,
@@ -16,8 +16,8 @@ import { appendTimeline } from '../db/timeline';
 import { withDeadline } from './client';
 import { listTriggeredWorkflows } from '../db/workflows';
 import type { Logger } from '../log';
-import { automationWorkflow } from '../../workflows/automation';
-import { stageEnteredSignal, ticketEmailSignal, unenrollSignal } from '../../workflows/signals';
+import { enrollmentWorkflow } from '../../workflows/enrollment';
+import { unenrollSignal } from '../../workflows/signals';
 
 export interface RelayDeps {
   pool: Pool;
@@ -37,17 +37,17 @@ export interface Relay {
 }
 
 const MAX_BACKOFF_MS = 30_000;
-const SIGNAL_TIMEOUT_MS = 5_000;
+const CALL_TIMEOUT_MS = 5_000;
 
 /**
  * Moves outbox rows to Temporal, oldest first.
- * - A stage entry or a ticket email signals (signalWithStart) the automation workflow of every enabled workflow
- *   whose trigger matches, and writes "not enrolled: the workflow is off" for each matching workflow that is off.
- *   A stage entry also unenrolls the record from workflows of the stage it left (when they unenroll on exit).
+ * - A stage entry or a ticket email starts an enrollment workflow in every enabled workflow whose trigger matches,
+ *   and writes "not enrolled: the workflow is off" for each matching workflow that is off. A stage entry also
+ *   unenrolls the record from workflows of the stage it left (when they unenroll on exit).
  * - An "unenroll workflow" row signals every running or waiting enrollment of that workflow to end.
  * A row is marked delivered only after every call for it succeeded; while Temporal is unreachable it stays and is
- * retried with growing gaps. Redelivery is safe: automation workflows drop event ids they have seen, and a second
- * unenroll signal changes nothing.
+ * retried with growing gaps. Redelivery is safe: an enrollment's workflow id is made of the workflow, the record and
+ * the event, and Temporal starts no second workflow with an id it has seen; a second unenroll signal changes nothing.
  */
 export function createRelay(deps: RelayDeps): Relay {
   const batchSize = deps.batchSize ?? 100;
@@ -106,45 +106,53 @@ export function createRelay(deps: RelayDeps): Relay {
       type: 'stage_entered',
       stageId: event.stageId,
     });
-    await signalEnabled(db, workflows, event, stageEnteredSignal);
+    await enrollInEnabled(db, workflows, event);
   }
 
   async function deliverTicketEmail(db: PoolClient, event: TicketEmailEvent): Promise<void> {
     const workflows = await listTriggeredWorkflows(db, event.pipelineId, { type: 'ticket_email', on: event.on });
-    await signalEnabled(db, workflows, event, ticketEmailSignal);
+    await enrollInEnabled(db, workflows, event);
   }
 
   /**
-   * Signals (signalWithStart) the automation workflow of each enabled workflow, and writes "not enrolled: the
-   * workflow is off" for each one that is off.
+   * Starts the enrollment of the record in each enabled workflow, all at once, and writes "not enrolled: the
+   * workflow is off" for each one that is off. (Whether the record is enrolled is decided by the enrollment's first
+   * step, against the definition as it is then.)
    */
-  async function signalEnabled<E extends EnrollingEvent>(
-    db: PoolClient,
-    workflows: Workflow[],
-    event: E,
-    signal: SignalDefinition<[E]>,
-  ): Promise<void> {
-    for (const workflow of workflows) {
-      if (!workflow.enabled) {
-        await appendTimeline(db, {
-          recordId: event.recordId,
-          kind: TimelineKinds.notEnrolled,
-          workflowId: workflow.id,
-          eventId: event.eventId,
-          detail: `not enrolled in "${workflow.name}": the workflow is off`,
-          dedupeKey: `${event.eventId}:${workflow.id}:off`,
-        });
-        continue;
-      }
-      await withDeadline(deps.temporal, SIGNAL_TIMEOUT_MS, () =>
-        deps.temporal.workflow.signalWithStart(automationWorkflow, {
-          workflowId: automationWorkflowId(workflow.id),
+  async function enrollInEnabled(db: PoolClient, workflows: Workflow[], event: EnrollingEvent): Promise<void> {
+    for (const workflow of workflows.filter((candidate) => !candidate.enabled)) {
+      await appendTimeline(db, {
+        recordId: event.recordId,
+        kind: TimelineKinds.notEnrolled,
+        workflowId: workflow.id,
+        eventId: event.eventId,
+        detail: `not enrolled in "${workflow.name}": the workflow is off`,
+        dedupeKey: `${event.eventId}:${workflow.id}:off`,
+      });
+    }
+    await Promise.all(
+      workflows.filter((candidate) => candidate.enabled).map((workflow) => startEnrollment(workflow.id, event)),
+    );
+  }
+
+  /**
+   * Starts one enrollment as a workflow of its own, without a parent: a long-lived parent would collect an event per
+   * child start and completion, and Temporal cannot close (continue as new) a run while such events keep arriving.
+   */
+  async function startEnrollment(workflowId: string, event: EnrollingEvent): Promise<void> {
+    const input = enrollmentInput(workflowId, event);
+    try {
+      await withDeadline(deps.temporal, CALL_TIMEOUT_MS, () =>
+        deps.temporal.workflow.start(enrollmentWorkflow, {
+          workflowId: input.enrollmentId,
           taskQueue: deps.taskQueue,
-          args: [{ workflowId: workflow.id }],
-          signal,
-          signalArgs: [event],
+          // The same event never enrolls twice, even after an earlier enrollment for it has finished.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [input],
         }),
       );
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
   }
 
@@ -158,7 +166,7 @@ export function createRelay(deps: RelayDeps): Relay {
 
   async function unenroll(enrollmentId: string, reason: string): Promise<void> {
     try {
-      await withDeadline(deps.temporal, SIGNAL_TIMEOUT_MS, () =>
+      await withDeadline(deps.temporal, CALL_TIMEOUT_MS, () =>
         deps.temporal.workflow.getHandle(enrollmentId).signal(unenrollSignal, { reason }),
       );
     } catch (error) {
