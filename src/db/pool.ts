@@ -3,12 +3,15 @@ import { Pool, type PoolClient } from 'pg';
 export type { Pool, PoolClient };
 
 /**
- * Creates the PostgreSQL pool used by the API, the relay and the activities. An idle connection that breaks
- * (PostgreSQL restarted) is dropped and reported through `onIdleError`; the next query opens a new one.
+ * Creates the PostgreSQL pool used by the API, the relay and the activities. A connection that breaks (PostgreSQL
+ * restarted) is reported through `onError` and dropped; the next query opens a new one. That holds for a connection
+ * in use too: its query fails (and the request or activity with it), but the 'error' event its client then emits
+ * must not go unheard, or Node ends the process — a PostgreSQL restart took the API down with it.
  */
-export function createPool(connectionString: string, onIdleError: (error: Error) => void, max = 10): Pool {
+export function createPool(connectionString: string, onError: (error: Error) => void, max = 10): Pool {
   const pool = new Pool({ connectionString, max, connectionTimeoutMillis: 5_000 });
-  pool.on('error', onIdleError);
+  pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
   return pool;
 }
 
