@@ -175,10 +175,42 @@ export function createRelay(deps: RelayDeps): Relay {
     }
   }
 
+  /**
+   * LISTENs on a connection of its own, so that a new outbox row wakes the loop at once; called before every delivery
+   * round, so a connection lost with PostgreSQL is made again once it is back (polling covers the gap).
+   */
+  async function listen(): Promise<void> {
+    if (listener) return;
+    const connection = await deps.pool.connect();
+    connection.on('notification', () => {
+      notified = true;
+      wake?.();
+    });
+    let dropped = false;
+    const drop = (error: Error) => {
+      if (dropped) return;
+      dropped = true;
+      if (listener === connection) listener = undefined;
+      connection.release(error);
+    };
+    connection.on('error', (error) => {
+      deps.log.warn({ err: error }, 'relay lost its LISTEN connection; polling until it is made again');
+      drop(error);
+    });
+    try {
+      await connection.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    } catch (error) {
+      drop(error as Error);
+      throw error;
+    }
+    listener = connection;
+  }
+
   async function run(): Promise<void> {
     let backoff = deps.pollMs;
     while (running) {
       try {
+        await listen();
         await deliverPending();
         backoff = deps.pollMs;
         await sleepUntilWoken(deps.pollMs);
@@ -209,16 +241,10 @@ export function createRelay(deps: RelayDeps): Relay {
 
   return {
     deliverPending,
-    async start() {
+    start() {
       running = true;
-      listener = await deps.pool.connect();
-      listener.on('notification', () => {
-        notified = true;
-        wake?.();
-      });
-      listener.on('error', (error) => deps.log.warn({ err: error }, 'relay lost its LISTEN connection; polling only'));
-      await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
       loop = run();
+      return Promise.resolve();
     },
     async stop() {
       running = false;
