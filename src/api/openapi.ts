@@ -308,7 +308,7 @@ const ROUTES: readonly RouteSpec[] = [
     tag: 'Records',
     permissions: [ingest],
     body: 'PatchRecord',
-    headers: ['If-Match'],
+    headers: ['If-Match', 'Idempotency-Key'],
     success: { status: 200, description: 'The record.', schema: anyObject },
     problems: [409, 422],
   },

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { enqueueStageEntered } from '../db/outbox';
 import { withIdempotency } from '../db/idempotency';
 import { getPipeline } from '../db/pipelines';
-import { inTransaction, type Queryable } from '../db/pool';
+import type { Queryable } from '../db/pool';
 import { getRecord, insertRecord, mergeProperties, updateRecord } from '../db/records';
 import { addTicketThread } from '../db/tickets';
 import { listTimeline } from '../db/timeline';
@@ -73,7 +73,7 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
     const id = pathId(req, 'id', 'record');
     const patch = parseInput(PatchRecordSchema, req.body, 'body');
     const expectedVersion = parseIfMatch(req.get('if-match'));
-    const record = await inTransaction(pool, async (db) => {
+    const answer = await withIdempotency(pool, `PATCH /api/records/${id}`, idempotencyKey(req), async (db) => {
       const current = await getRecord(db, id, true);
       if (!current) throw notFound('record', id);
       checkVersion('record', id, current.version, expectedVersion);
@@ -86,9 +86,9 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
       if (stageId !== current.stageId) {
         await stageEntered(db, updated, `moved from "${current.stageId}" over the API`, req.id);
       }
-      return updated;
+      return { status: 200, body: updated };
     });
-    res.json(record);
+    res.status(answer.status).json(answer.body);
   });
 
   router.get('/:id/timeline', allow(Permissions.read, Permissions.ingest), async (req, res) => {

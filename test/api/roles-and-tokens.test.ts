@@ -127,4 +127,23 @@ describe('roles, tokens and idempotency', () => {
     const other = await createRecord(stack, { pipelineId, stageId: 'new' });
     expect(other).not.toBe(first.body.id);
   });
+
+  it('answers a repeated stage change with the same Idempotency-Key with the first response, and moves once', async () => {
+    const pipelineId = await createDealPipeline(stack);
+    const recordId = await createRecord(stack, { pipelineId, stageId: 'new' });
+    const move = (stageId: string, key: string) =>
+      stack.http.patch(`/api/records/${recordId}`).set('Idempotency-Key', key).send({ stageId });
+    const first = await move('qualified', `move-${recordId}-1`);
+    expect((await move('won', `move-${recordId}-2`)).body.stageId).toBe('won');
+    // A client that never saw the first answer sends it again: it must not move the record back.
+    const again = await move('qualified', `move-${recordId}-1`);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect((await stack.http.get(`/api/records/${recordId}`)).body.stageId).toBe('won');
+    const { rows } = await stack.pool.query(
+      `SELECT count(*)::int AS n FROM timeline WHERE record_id = $1 AND kind = 'stage_entered'`,
+      [recordId],
+    );
+    expect(rows[0].n).toBe(3);
+  });
 });
