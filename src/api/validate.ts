@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { decodeCursor, type PageRequest } from '../db/page';
 import { IdSchema, PageOnlyQuerySchema } from '../domain';
-import { conflict, HttpProblem, zodFields } from './problem';
+import { conflict, formatPath, HttpProblem, zodFields } from './problem';
 
 /** Parses part of a request with a schema; a mismatch is a 400 naming each field and what is wrong. */
 export function parseInput<S extends z.ZodType>(
@@ -12,6 +12,13 @@ export function parseInput<S extends z.ZodType>(
 ): z.infer<S> {
   if (where === 'body' && value === undefined) {
     throw new HttpProblem(400, 'Missing body', 'Send a JSON body with Content-Type: application/json.');
+  }
+  // Before the schema: a schema recursing into input nested thousands deep would run out of stack.
+  const problem = findUnusableJson(value);
+  if (problem) {
+    throw new HttpProblem(400, 'Invalid request', `The request ${where} is invalid; see errors.`, [
+      { path: formatPath([where, ...problem.path]), message: problem.message },
+    ]);
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
@@ -23,6 +30,48 @@ export function parseInput<S extends z.ZodType>(
     );
   }
   return parsed.data;
+}
+
+/**
+ * Levels of arrays and objects a request's JSON may nest (the document itself is level 1). Deeper input makes
+ * recursive code (schemas, `JSON.stringify`, PostgreSQL's jsonb parser) run out of stack.
+ */
+const MAX_JSON_DEPTH = 100;
+
+const NUL = /\u0000/;
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why PostgreSQL would refuse a string: a NUL anywhere (text, jsonb), an unpaired surrogate in jsonb. */
+function unstorable(text: string): string | undefined {
+  if (NUL.test(text)) return 'contains a NUL character (\\u0000), which cannot be stored; remove it';
+  if (UNPAIRED_SURROGATE.test(text)) return 'contains an unpaired UTF-16 surrogate, which is not valid Unicode';
+  return undefined;
+}
+
+/**
+ * The first reason parsed JSON input cannot be taken as sent, with its path, or undefined: nesting deeper than
+ * `MAX_JSON_DEPTH`, or a string (a value or a key) that cannot be stored. Looks no deeper than the limit, so it
+ * cannot run out of stack itself.
+ */
+function findUnusableJson(value: unknown): { path: (string | number)[]; message: string } | undefined {
+  const visit = (node: unknown, path: (string | number)[], depth: number): ReturnType<typeof findUnusableJson> => {
+    if (typeof node === 'string') {
+      const message = unstorable(node);
+      return message ? { path, message } : undefined;
+    }
+    if (node === null || typeof node !== 'object') return undefined;
+    if (depth > MAX_JSON_DEPTH) {
+      return { path, message: `nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects` };
+    }
+    for (const [key, item] of Array.isArray(node) ? node.entries() : Object.entries(node)) {
+      const keyMessage = typeof key === 'string' ? unstorable(key) : undefined;
+      if (keyMessage) return { path: [...path, key], message: `the key ${keyMessage}` };
+      const problem = visit(item, [...path, key], depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+  return visit(value, [], 1);
 }
 
 /** Reads an id from the path; a malformed id cannot exist, so it is a 404 like any unknown id. */

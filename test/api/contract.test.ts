@@ -70,6 +70,66 @@ describe('HTTP contract: auth, validation and errors', () => {
     expect(huge.status).toBe(413);
   });
 
+  it('answers 400, not 500, for JSON nested thousands deep, naming the field, and stores nothing', async () => {
+    const id = unique('deep');
+    const deepObject = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    const deepAction = (depth: number) =>
+      '{"type":"branch_if","config":{"conditions":{"all":[{"property":"x","operator":"known"}]},"then":['.repeat(
+        depth,
+      ) +
+      '{"type":"create_task","config":{"title":"deep"}}' +
+      '],"else":[]}}'.repeat(depth);
+    const record = await stack.http
+      .post('/api/records')
+      .set('Content-Type', 'application/json')
+      .send(`{"id":"${id}","pipelineId":"${pipelineId}","stageId":"new","properties":{"deep":${deepObject(5_000)}}}`);
+    expect(record.status).toBe(400);
+    expect(record.body.errors[0].path).toMatch(/^body\.properties\.deep\.a\.a/);
+    expect(record.body.errors[0].message).toMatch(/deeper than 100 levels/);
+    expect((await stack.http.get(`/api/records/${id}`)).status).toBe(404);
+    const workflow = await stack.http
+      .post('/api/workflows')
+      .set('Content-Type', 'application/json')
+      .send(
+        `{"pipelineId":"${pipelineId}","name":"Deep","trigger":{"type":"stage_entered","stageId":"new"},` +
+          `"actions":[${deepAction(2_000)}]}`,
+      );
+    expect(workflow.status).toBe(400);
+    expect(workflow.body.errors[0].path).toMatch(/^body\.actions\[0\]\.config\.then\[0\]/);
+    // Twenty-five levels of branches are fine.
+    const nested = await stack.http
+      .post('/api/workflows')
+      .set('Content-Type', 'application/json')
+      .send(
+        `{"pipelineId":"${pipelineId}","name":"Nested","trigger":{"type":"stage_entered","stageId":"new"},` +
+          `"actions":[${deepAction(25)}]}`,
+      );
+    expect({ status: nested.status, errors: nested.body.errors }).toEqual({ status: 201, errors: undefined });
+  });
+
+  it('answers 400, not 500, for strings PostgreSQL cannot store (NUL, unpaired surrogates), naming the field', async () => {
+    const id = unique('nul');
+    const cases: [string, string, string, string][] = [
+      [
+        'post',
+        '/api/records',
+        `{"id":"${id}","pipelineId":"${pipelineId}","stageId":"new","properties":{"k":"a\\u0000b"}}`,
+        'body.properties.k',
+      ],
+      ['post', '/api/pipelines', '{"objectType":"deal","label":"\\ud800","stages":[{"label":"A"}]}', 'body.label'],
+      ['patch', `/api/records/${id}`, '{"properties":{"x\\udfffy":1}}', 'body.properties.x\udfffy'],
+      ['post', '/api/email-templates', '{"name":"T","subject":"a\\u0000","body":"b"}', 'body.subject'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const res = await stack.http[method as 'post' | 'patch'](path).set('Content-Type', 'application/json').send(body);
+      expect({ path, status: res.status, field: res.body.errors?.[0]?.path }).toEqual({ path, status: 400, field });
+    }
+    expect((await stack.http.get(`/api/records/${id}`)).status).toBe(404);
+    const query = await stack.http.get('/api/emails?to=%00');
+    expect(query.status).toBe(400);
+    expect(query.body.errors[0].path).toBe('query.to');
+  });
+
   it('names each invalid field with a path and a reason', async () => {
     const res = await stack.http.post('/api/pipelines').send({ objectType: 'boat', label: '', stages: [] });
     expect(res.status).toBe(400);
