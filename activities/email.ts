@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import { getEmailTemplate } from '../src/db/email-templates';
 import { EmailKinds, markEmailSent, recordOutgoingEmail } from '../src/db/emails';
@@ -20,7 +21,26 @@ export function messageIdFor(key: string): string {
   return `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@pipewright.local>`;
 }
 
+/** Tries at recording a sent email, 0.5 s to 8 s apart: long enough to outlast a PostgreSQL restart. */
+const MARK_SENT_ATTEMPTS = 6;
+
 export function createEmailActivities({ pool, mailer, mailFrom, newId }: ActivityDeps) {
+  /**
+   * Records that SMTP took the message. Failing here means the activity's retry sends the message again, so it is
+   * worth waiting for PostgreSQL rather than failing at its first error (the chaos suite's PostgreSQL restart
+   * resent every email in flight).
+   */
+  async function markSentPatiently(key: string): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await markEmailSent(pool, key);
+      } catch (error) {
+        if (attempt === MARK_SENT_ATTEMPTS) throw error;
+        await sleep(250 * 2 ** attempt);
+      }
+    }
+  }
+
   /**
    * Sends one message at least once: the ledger row commits before SMTP sees the message, and a retry resends
    * the stored message (same Message-ID) only if SMTP never acknowledged it.
@@ -54,7 +74,7 @@ export function createEmailActivities({ pool, mailer, mailFrom, newId }: Activit
       subject: stored.subject,
       text: stored.body,
     });
-    await markEmailSent(pool, email.key);
+    await markSentPatiently(email.key);
   }
 
   return {
