@@ -6,6 +6,10 @@ import { Client } from 'pg';
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+  /** Immediate shutdown (SIGQUIT to the postmaster), as close to a crash as PostgreSQL knows; the chaos suite's fault. */
+  crash(): Promise<void>;
+  /** Starts PostgreSQL again on the same data after `crash` (it recovers from its write-ahead log). */
+  restart(): Promise<void>;
 }
 
 const USER = 'postgres';
@@ -55,16 +59,19 @@ export async function startEmbeddedPostgres(options: {
     await chmod(options.dir, 0o777);
   }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: USER,
-    password: PASSWORD,
-    port: options.port,
-    persistent: true,
-    createPostgresUser: asRoot,
-    onLog: (message: unknown) => options.onLog?.(String(message)),
-    onError: (message: unknown) => options.onLog?.(String(message)),
-  });
+  // A new instance per start: one whose postmaster died never sees it exit, so it could not stop or start again.
+  const instance = () =>
+    new EmbeddedPostgres({
+      databaseDir: dataDir,
+      user: USER,
+      password: PASSWORD,
+      port: options.port,
+      persistent: true,
+      createPostgresUser: asRoot,
+      onLog: (message: unknown) => options.onLog?.(String(message)),
+      onError: (message: unknown) => options.onLog?.(String(message)),
+    });
+  let server = instance();
   if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await server.initialise();
   await server.start();
   const stopOnExit = () => stopPostmasterNow(dataDir);
@@ -89,7 +96,24 @@ export async function startEmbeddedPostgres(options: {
       process.removeListener('exit', stopOnExit);
       await server.stop();
     },
+    crash: async () => {
+      const pid = stopPostmasterNow(dataDir);
+      while (pid !== undefined && isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+    },
+    restart: async () => {
+      server = instance();
+      await server.start();
+    },
   };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -108,12 +132,18 @@ async function assertTraversableByOthers(dir: string): Promise<void> {
   }
 }
 
-/** Asks the postmaster for an immediate shutdown; synchronous, so it works inside an `exit` handler. */
-function stopPostmasterNow(dataDir: string): void {
+/**
+ * Asks the postmaster for an immediate shutdown, and returns its pid (undefined when none was running); synchronous,
+ * so it works inside an `exit` handler.
+ */
+function stopPostmasterNow(dataDir: string): number | undefined {
   try {
     const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    if (pid > 0) process.kill(pid, 'SIGQUIT');
+    if (!(pid > 0)) return undefined;
+    process.kill(pid, 'SIGQUIT');
+    return pid;
   } catch {
     // Already stopped: nothing to do.
+    return undefined;
   }
 }
