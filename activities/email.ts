@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import { getEmailTemplate } from '../src/db/email-templates';
 import { EmailKinds, markEmailSent, recordOutgoingEmail } from '../src/db/emails';
-import { inTransaction } from '../src/db/pool';
+import { inTransaction, type Queryable } from '../src/db/pool';
 import { appendTimeline } from '../src/db/timeline';
 import {
   type ActionOutcome,
@@ -26,24 +26,13 @@ const MARK_SENT_ATTEMPTS = 6;
 
 export function createEmailActivities({ pool, mailer, mailFrom, newId }: ActivityDeps) {
   /**
-   * Records that SMTP took the message. Failing here means the activity's retry sends the message again, so it is
-   * worth waiting for PostgreSQL rather than failing at its first error (the chaos suite's PostgreSQL restart
-   * resent every email in flight).
-   */
-  async function markSentPatiently(key: string): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await markEmailSent(pool, key);
-      } catch (error) {
-        if (attempt === MARK_SENT_ATTEMPTS) throw error;
-        await sleep(250 * 2 ** attempt);
-      }
-    }
-  }
-
-  /**
    * Sends one message at least once: the ledger row commits before SMTP sees the message, and a retry resends
-   * the stored message (same Message-ID) only if SMTP never acknowledged it.
+   * the stored message (same Message-ID) only if SMTP's acceptance was never recorded.
+   *
+   * Between SMTP accepting the message and the ledger saying so, a crash means a resend, so that gap is kept short:
+   * the connection that records it is taken before sending (a worker busy with many activities could otherwise
+   * leave sent emails waiting for a free connection, and a crash then resent each), and recording is retried
+   * through a PostgreSQL restart rather than failing at its first error.
    */
   async function sendOnce(email: {
     key: string;
@@ -53,28 +42,40 @@ export function createEmailActivities({ pool, mailer, mailFrom, newId }: Activit
     subject: string;
     body: string;
   }): Promise<void> {
-    const stored = await recordOutgoingEmail(pool, {
-      id: newId('email'),
-      key: email.key,
-      messageId: messageIdFor(email.key),
-      recordId: email.input.recordId,
-      workflowId: email.input.workflowId,
-      actionId: email.input.actionId,
-      kind: email.kind,
-      from: mailFrom,
-      to: email.to,
-      subject: email.subject,
-      body: email.body,
-    });
-    if (stored.sentAt) return;
-    await mailer.send({
-      messageId: stored.messageId,
-      from: stored.from,
-      to: stored.to,
-      subject: stored.subject,
-      text: stored.body,
-    });
-    await markSentPatiently(email.key);
+    const db = await pool.connect();
+    try {
+      const stored = await recordOutgoingEmail(db, {
+        id: newId('email'),
+        key: email.key,
+        messageId: messageIdFor(email.key),
+        recordId: email.input.recordId,
+        workflowId: email.input.workflowId,
+        actionId: email.input.actionId,
+        kind: email.kind,
+        from: mailFrom,
+        to: email.to,
+        subject: email.subject,
+        body: email.body,
+      });
+      if (stored.sentAt) return;
+      await mailer.send({
+        messageId: stored.messageId,
+        from: stored.from,
+        to: stored.to,
+        subject: stored.subject,
+        text: stored.body,
+      });
+      for (let attempt = 1, on: Queryable = db; ; attempt += 1, on = pool) {
+        try {
+          return await markEmailSent(on, email.key);
+        } catch (error) {
+          if (attempt === MARK_SENT_ATTEMPTS) throw error;
+          await sleep(250 * 2 ** attempt);
+        }
+      }
+    } finally {
+      db.release();
+    }
   }
 
   return {

@@ -28,6 +28,8 @@ export interface Verdict {
   emails_sent: number;
   /** Emails that reached SMTP more than once (allowed up to one per crash) … */
   email_duplicates: number;
+  /** When each resend arrived, in seconds from the start of the load (to match against the faults' times). */
+  email_resends_at_s: number[];
   /** … and resends that did not carry the first send's Message-ID (never allowed). */
   emails_with_unknown_message_id: number;
   /** Enrollments neither completed, cancelled, nor waiting with a wake time. */
@@ -125,10 +127,14 @@ export async function judge(options: {
   );
   const known = new Set(sent.map((row) => row.message_id));
   // The sink belongs to this run's stack: every message in it was sent by one of these workflows.
-  const arrivals = new Map<string, number>();
-  for (const message of options.sink.messages)
-    arrivals.set(message.messageId, (arrivals.get(message.messageId) ?? 0) + 1);
-  const emailDuplicates = [...arrivals.values()].reduce((sum, times) => sum + times - 1, 0);
+  const arrivals = new Map<string, Date[]>();
+  for (const message of options.sink.messages) {
+    arrivals.set(message.messageId, [...(arrivals.get(message.messageId) ?? []), message.receivedAt]);
+  }
+  const resendsAt = [...arrivals.values()]
+    .flatMap((times) => times.slice(1))
+    .map((at) => Math.round((at.getTime() - load.startedAt) / 100) / 10)
+    .sort((a, b) => a - b);
   const unknownMessageIds = [...arrivals.keys()].filter((id) => !known.has(id)).length;
 
   const stuck = await count(
@@ -155,7 +161,8 @@ export async function judge(options: {
     duplicate_webhook_effects: duplicateWebhookEffects,
     webhook_redeliveries: options.webhook.deliveries.length - options.webhook.effects.size,
     emails_sent: known.size,
-    email_duplicates: emailDuplicates,
+    email_duplicates: resendsAt.length,
+    email_resends_at_s: resendsAt,
     emails_with_unknown_message_id: unknownMessageIds,
     stuck,
     timelines_checked: Math.min(sample.length, TIMELINE_SAMPLE),

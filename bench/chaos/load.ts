@@ -163,6 +163,8 @@ export interface FaultRecord {
 }
 
 export interface LoadResult {
+  /** When the load began (ms since the epoch); fault and duplicate times are counted from here. */
+  startedAt: number;
   /** Deals whose creation and move to `qualified` were both acknowledged (2xx). */
   deals: string[];
   /** Tickets whose customer reply was acknowledged (202, classified `customer_replied`). */
@@ -188,8 +190,15 @@ export async function runLoad(options: {
   say: (line: string) => void;
 }): Promise<LoadResult> {
   const { client, automations, run } = options;
-  const result: LoadResult = { deals: [], tickets: [], unacknowledged: 0, faults: [], client: client.stats };
   const started = Date.now();
+  const result: LoadResult = {
+    startedAt: started,
+    deals: [],
+    tickets: [],
+    unacknowledged: 0,
+    faults: [],
+    client: client.stats,
+  };
   const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
   const deal = async (id: string) => {
