@@ -1,3 +1,6 @@
+import { insertPipeline } from '../../src/db/pipelines';
+import type { Queryable } from '../../src/db/pool';
+import { insertRecord } from '../../src/db/records';
 import type { TestStack } from './stack';
 import { eventually, unique } from './stack';
 
@@ -10,6 +13,32 @@ async function createPipeline(
   const res = await stack.http.post('/api/pipelines').send({ id, objectType, label: objectType, stages });
   expect(res.status).toBe(201);
   return id;
+}
+
+/**
+ * A deal record in stage `new` of a fresh one-stage pipeline, written straight to the database (for tests of
+ * activities, which run without the API); returns its id.
+ */
+export async function insertDealRecord(db: Queryable, properties: Record<string, unknown> = {}): Promise<string> {
+  const pipelineId = unique('deals');
+  await insertPipeline(db, {
+    id: pipelineId,
+    objectType: 'deal',
+    label: 'Deals',
+    stages: [{ id: 'new', label: 'New', state: 'open' }],
+  });
+  const recordId = unique('rec');
+  await insertRecord(db, {
+    id: recordId,
+    objectType: 'deal',
+    pipelineId,
+    stageId: 'new',
+    properties,
+    source: null,
+    ownerId: null,
+    contacts: [],
+  });
+  return recordId;
 }
 
 /** A deal pipeline with stages `new`, `qualified`, `won` (closed). */

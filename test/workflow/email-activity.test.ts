@@ -1,12 +1,11 @@
 import { createEmailActivities } from '../../activities/email';
-import { insertPipeline } from '../../src/db/pipelines';
 import { createPool, type Pool } from '../../src/db/pool';
-import { insertRecord } from '../../src/db/records';
 import type { ActionRunInput, SendInternalNotificationConfig } from '../../src/domain';
 import { createLogger } from '../../src/log';
 import { createMailer, type Mailer } from '../../src/mail/mailer';
 import { type SmtpSink, startSmtpSink } from '../../src/mail/sink';
 import { freePort } from '../../src/net';
+import { insertDealRecord } from '../support/fixtures';
 import { createTestDatabase, unique } from '../support/stack';
 
 /**
@@ -23,24 +22,7 @@ describe('send_internal_notification when recording the send fails at first', ()
     pool = createPool(await createTestDatabase(), () => undefined);
     sink = await startSmtpSink({ port: await freePort() });
     mailer = createMailer(sink.url);
-    const pipelineId = unique('deals');
-    await insertPipeline(pool, {
-      id: pipelineId,
-      objectType: 'deal',
-      label: 'Deals',
-      stages: [{ id: 'new', label: 'New', state: 'open' }],
-    });
-    recordId = unique('rec');
-    await insertRecord(pool, {
-      id: recordId,
-      objectType: 'deal',
-      pipelineId,
-      stageId: 'new',
-      properties: {},
-      source: null,
-      ownerId: null,
-      contacts: [],
-    });
+    recordId = await insertDealRecord(pool);
     // The first two attempts to record a send fail, as they would while PostgreSQL restarts. (A sequence counts
     // them: unlike a row, it is not rolled back with the failed statement.)
     await pool.query(`

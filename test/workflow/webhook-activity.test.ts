@@ -5,14 +5,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { WebhookPolicy } from '../../activities';
 import { createWebhookActivities, WebhookErrors } from '../../activities/webhook';
-import { insertPipeline } from '../../src/db/pipelines';
 import { createPool, type Pool } from '../../src/db/pool';
-import { insertRecord } from '../../src/db/records';
 import { listTimeline } from '../../src/db/timeline';
 import type { ActionRunInput } from '../../src/domain';
 import type { WebhookConfig } from '../../src/domain/webhook';
 import { createLogger } from '../../src/log';
 import type { Mailer } from '../../src/mail/mailer';
+import { insertDealRecord } from '../support/fixtures';
 import { createTestDatabase, unique } from '../support/stack';
 
 interface SeenRequest {
@@ -110,24 +109,7 @@ describe('callWebhook against a real receiver and database', () => {
   beforeAll(async () => {
     pool = createPool(await createTestDatabase(), (error) => log.warn({ err: error }, 'idle connection failed'));
     receiver = await startReceiver();
-    const pipelineId = unique('deals');
-    await insertPipeline(pool, {
-      id: pipelineId,
-      objectType: 'deal',
-      label: 'Deals',
-      stages: [{ id: 'new', label: 'New', state: 'open' }],
-    });
-    recordId = unique('rec');
-    await insertRecord(pool, {
-      id: recordId,
-      objectType: 'deal',
-      pipelineId,
-      stageId: 'new',
-      properties: { company: 'Acme & Co', amount: 1200 },
-      source: null,
-      ownerId: null,
-      contacts: [],
-    });
+    recordId = await insertDealRecord(pool, { company: 'Acme & Co', amount: 1200 });
   });
   afterAll(async () => {
     await receiver.stop();
