@@ -144,11 +144,11 @@ export async function judge(options: {
     [workflows],
   );
 
-  const sample = load.deals.filter(
-    (_, index) => index % Math.max(1, Math.floor(load.deals.length / TIMELINE_SAMPLE)) === 0,
-  );
+  const sample = load.deals
+    .filter((_, index) => index % Math.max(1, Math.floor(load.deals.length / TIMELINE_SAMPLE)) === 0)
+    .slice(0, TIMELINE_SAMPLE);
   let outOfOrder = 0;
-  for (const recordId of sample.slice(0, TIMELINE_SAMPLE)) {
+  for (const recordId of sample) {
     if (!(await timelineInOrder(options.client, recordId, automations.dealWorkflowId))) outOfOrder += 1;
   }
 
@@ -165,7 +165,7 @@ export async function judge(options: {
     email_resends_at_s: resendsAt,
     emails_with_unknown_message_id: unknownMessageIds,
     stuck,
-    timelines_checked: Math.min(sample.length, TIMELINE_SAMPLE),
+    timelines_checked: sample.length,
     timelines_out_of_order: outOfOrder,
     drain_s: drainS,
   };

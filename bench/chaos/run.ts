@@ -108,7 +108,7 @@ async function main(): Promise<void> {
         results.push({
           topology,
           run,
-          events: Math.round(durationS * rate),
+          events: load.deals.length + load.tickets.length + load.unacknowledged,
           acknowledged: { deals: load.deals.length, tickets: load.tickets.length },
           unacknowledged: load.unacknowledged,
           client: load.client,
