@@ -10,7 +10,7 @@ import { resolveTemporalCli } from '../../src/temporal/cli';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { sleep } from '../lib/load';
 import { type NodeProcess, startNodeProcess } from '../lib/processes';
-import { startTemporalServer } from './temporal-server';
+import { startTemporalServer, type TemporalServer } from './temporal-server';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook';
 
 /**
@@ -95,7 +95,7 @@ export async function startChaosStack(options: {
   const database = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port: await freePort() });
   const [sink, webhook] = await Promise.all([startSmtpSink({ port: await freePort() }), startWebhookReceiver()]);
 
-  let temporal: { address: string; kill(): Promise<void>; restart(): Promise<void>; stop(): Promise<void> };
+  let temporal: Pick<TemporalServer, 'address' | 'kill' | 'restart' | 'stop'>;
   if (topology === 'production') {
     temporal = await startTemporalServer({ databaseUrl: database.url, dir: path.join(dir, 'temporal'), say });
   } else {
