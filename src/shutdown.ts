@@ -14,7 +14,10 @@ export function onShutdownSignal(log: Logger, stop: () => Promise<void>): void {
     stopping = true;
     log.info({ signal }, 'shutting down');
     stop().then(
-      () => process.exit(0),
+      () => {
+        log.info('shutdown complete');
+        process.exit(0);
+      },
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
         process.exit(1);
@@ -37,8 +40,10 @@ export class StopList {
 
   async stopAll(): Promise<void> {
     for (const step of this.steps.reverse()) {
+      const started = Date.now();
       try {
         await step.stop();
+        this.log.debug({ step: step.name, ms: Date.now() - started }, 'stopped');
       } catch (error) {
         this.log.error({ err: error, step: step.name }, 'could not stop cleanly');
       }

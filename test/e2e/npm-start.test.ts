@@ -12,6 +12,17 @@ const ROOT = path.resolve(__dirname, '../..');
 interface Started {
   child: ChildProcess;
   output: () => string;
+  /** True once npm has exited and everything the stack printed has been read. */
+  closed: () => boolean;
+}
+
+/** Kills whatever is left of the process group `child` leads (nothing to do when it is gone). */
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // The group has no processes left.
+  }
 }
 
 /** Runs the README's `npm start` in its own process group, as a terminal would. */
@@ -23,35 +34,49 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let closed = false;
+  child.once('close', () => (closed = true));
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
-    const fail = (why: string) => reject(new Error(`${why}\n--- output ---\n${output}`));
+    const fail = (why: string) => {
+      killGroup(child);
+      reject(new Error(`${why}\n--- output ---\n${output}`));
+    };
     const timer = setTimeout(() => fail('npm start was not running after 150 s'), 150_000);
-    child.once('exit', (code) => fail(`npm start exited with ${code}`));
+    const exited = (code: number | null) => fail(`npm start exited with ${code}`);
+    child.once('exit', exited);
     const watch = () => {
       if (!output.includes('Press Ctrl-C to stop.')) return;
       clearTimeout(timer);
+      child.off('exit', exited);
       child.stdout?.off('data', watch);
       resolve();
     };
     child.stdout?.on('data', watch);
   });
-  return { child, output: () => output };
+  return { child, output: () => output, closed: () => closed };
 }
 
 /**
- * Ctrl-C: SIGINT to the whole process group, then waits until every port the stack used is closed again and
- * checks that the app reported a clean shutdown.
+ * Ctrl-C: SIGINT to the whole process group, then waits until npm has exited and every port the stack used is closed,
+ * and checks that the app reported a clean shutdown. A stack that does not stop is killed, so a failure here cannot
+ * leave processes behind that keep the test run from ending, and the failure shows what the app printed.
  */
 async function pressCtrlC(started: Started, ports: number[]): Promise<void> {
   process.kill(-started.child.pid!, 'SIGINT');
-  await eventually(
-    async () => ((await Promise.all(ports.map(portInUse))).some(Boolean) ? undefined : true),
-    30_000,
-    'every port to close',
-  );
+  try {
+    await eventually(
+      async () => (started.closed() && !(await Promise.all(ports.map(portInUse))).some(Boolean) ? true : undefined),
+      30_000,
+      'npm start to exit and every port to close',
+    );
+  } catch (error) {
+    killGroup(started.child);
+    throw new Error(`${(error as Error).message}\n--- output ---\n${started.output().slice(-6000)}`);
+  }
   expect(started.output()).toContain('"msg":"shutting down"');
+  expect(started.output()).toContain('"msg":"shutdown complete"');
   expect(started.output()).not.toMatch(/could not stop cleanly|shutdown failed/);
 }
 
