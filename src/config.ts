@@ -49,6 +49,7 @@ const EnvSchema = z.object({
     ),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   WORKER_METRICS_PORT: port.optional(),
+  WORKFLOW_BUNDLE: z.string().min(1).optional(),
 });
 
 /** Configuration of every Pipewright process, parsed once from the environment. */
@@ -75,6 +76,8 @@ export interface Config {
   webhook: { allowPrivateTargets: boolean; allowedHosts: string[]; timeoutMs: number };
   /** Port of the worker process's own `/metrics` (process memory, event loop); none when unset. */
   workerMetricsPort?: number;
+  /** A workflow bundle for the worker to run instead of the one `npm run build` made (absolute path). */
+  workflowBundle?: string;
 }
 
 /** A configuration value that is missing or malformed; the message names the variable. */
@@ -116,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    workflowBundle: e.WORKFLOW_BUNDLE && path.resolve(e.WORKFLOW_BUNDLE),
   };
 }
 

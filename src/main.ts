@@ -58,6 +58,7 @@ async function main(config: Config): Promise<void> {
       mailer,
       mailFrom: config.smtp.from,
       webhookPolicy: config.webhook,
+      workflowBundlePath: config.workflowBundle,
     });
     stops.add('worker', () => worker.stop());
 

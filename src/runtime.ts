@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Client } from '@temporalio/client';
 import { SdkComponent } from '@temporalio/common';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type WebhookPolicy } from '../activities';
 import { createApp } from './api/app';
 import type { Pool } from './db/pool';
@@ -10,6 +10,7 @@ import { newId } from './domain';
 import type { Logger } from './log';
 import type { Mailer } from './mail/mailer';
 import { createRelay, type Relay } from './temporal/relay';
+import { workflowCode } from './temporal/workflow-bundle';
 
 /** Server-side ids: a readable prefix and a random UUID. */
 export const makeId = (prefix: string): string => newId(prefix, randomUUID());
@@ -54,8 +55,8 @@ export async function startWorkerRuntime(options: {
   mailFrom: string;
   log: Logger;
   webhookPolicy: WebhookPolicy;
-  /** A pre-built workflow bundle (tests build it once); otherwise workflows are bundled at start. */
-  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** A workflow bundle to run (WORKFLOW_BUNDLE; tests build one once); see `workflowCode` for the default. */
+  workflowBundlePath?: string;
   /** Replaces or wraps activities; tests use it to inject faults around the real ones. */
   wrapActivities?: (activities: ReturnType<typeof createActivities>) => object;
 }): Promise<WorkerRuntime> {
@@ -74,9 +75,7 @@ export async function startWorkerRuntime(options: {
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+    ...workflowCode(options.workflowBundlePath),
     activities: options.wrapActivities?.(activities) ?? activities,
   });
   const done = worker.run().finally(() => connection.close());

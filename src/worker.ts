@@ -28,6 +28,7 @@ async function main(config: Config): Promise<void> {
     mailer,
     mailFrom: config.smtp.from,
     webhookPolicy: config.webhook,
+    workflowBundlePath: config.workflowBundle,
     log,
   });
   stops.add('worker', () => worker.stop());

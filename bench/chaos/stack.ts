@@ -9,7 +9,7 @@ import { freePort } from '../../src/net';
 import { resolveTemporalCli } from '../../src/temporal/cli';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { sleep } from '../lib/load';
-import { type NodeProcess, startNodeProcess } from '../lib/processes';
+import { type NodeProcess, startNodeProcess, workflowBundleForWorkers } from '../lib/processes';
 import { startTemporalServer, type TemporalServer } from './temporal-server';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook';
 
@@ -121,6 +121,7 @@ export async function startChaosStack(options: {
     SMTP_URL: sink.url,
     ADMIN_TOKEN: adminToken,
     DATA_DIR: dir,
+    WORKFLOW_BUNDLE: await workflowBundleForWorkers(),
     // The webhook receiver is on loopback, which production refuses unless listed.
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
   };

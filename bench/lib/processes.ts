@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { waitForExit } from '../../src/child-process';
+import { writeWorkflowBundle } from '../../src/temporal/workflow-bundle';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -19,6 +21,22 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
+
+let bundle: Promise<string> | undefined;
+
+/**
+ * The workflow bundle every worker of this harness run gets (WORKFLOW_BUNDLE), built once, as `npm run build` does
+ * for production: workers then start without running webpack, however often the harness starts or restarts them.
+ */
+export function workflowBundleForWorkers(): Promise<string> {
+  bundle ??= (async () => {
+    const file = path.join(os.tmpdir(), `pipewright-workflow-bundle-${process.pid}.js`);
+    process.once('exit', () => rmSync(file, { force: true }));
+    await writeWorkflowBundle(file);
+    return file;
+  })();
+  return bundle;
+}
 
 /**
  * Runs `entry` (a .ts file under the repository) with tsx's loader, writing its output to `<logDir>/<name>.log`, and

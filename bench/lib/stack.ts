@@ -10,7 +10,7 @@ import { freePort } from '../../src/net';
 import { resolveTemporalCli } from '../../src/temporal/cli';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { JsonClient } from './http';
-import { type NodeProcess, startNodeProcess } from './processes';
+import { type NodeProcess, startNodeProcess, workflowBundleForWorkers } from './processes';
 
 export const TASK_QUEUE = 'pipewright';
 
@@ -68,6 +68,7 @@ export async function startBenchStack(options: { say: (line: string) => void; ke
     SMTP_URL: sink.url,
     ADMIN_TOKEN: token,
     DATA_DIR: dir,
+    WORKFLOW_BUNDLE: await workflowBundleForWorkers(),
   };
   const extra = new Map<string, NodeProcess>();
   const startProcess: BenchStack['startProcess'] = async (spec) => {

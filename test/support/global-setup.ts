@@ -1,7 +1,6 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client } from 'pg';
 import { freePort } from '../../src/net';
 import { migrate } from '../../src/db/migrate';
@@ -9,6 +8,7 @@ import { createPool } from '../../src/db/pool';
 import { startEmbeddedPostgres } from '../../src/embedded/postgres';
 import { resolveTemporalCli } from '../../src/temporal/cli';
 import { startDevServer } from '../../src/temporal/dev-server';
+import { writeWorkflowBundle } from '../../src/temporal/workflow-bundle';
 import { TEMPLATE_DATABASE, TestEnv } from './env';
 
 /**
@@ -22,13 +22,12 @@ export default async function globalSetup(): Promise<void> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'pipewright-test-'));
   await chmod(workDir, 0o755); // PostgreSQL runs as its own user when we are root
 
-  const [temporal, database, bundle] = await Promise.all([
+  const bundlePath = path.join(workDir, 'workflow-bundle.js');
+  const [temporal, database] = await Promise.all([
     startDevServer({ cliPath, port: await freePort() }),
     startEmbeddedPostgres({ dir: path.join(workDir, 'postgres'), port: await freePort() }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger }),
+    writeWorkflowBundle(bundlePath),
   ]);
-  const bundlePath = path.join(workDir, 'workflow-bundle.js');
-  await writeFile(bundlePath, bundle.code);
 
   const adminUrl = database.url;
   const admin = new Client({ connectionString: adminUrl });
@@ -51,12 +50,3 @@ export default async function globalSetup(): Promise<void> {
     `ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Temporal ${temporal.address}, PostgreSQL ${adminUrl})`,
   );
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => process.stderr.write(`${message}\n`),
-  error: (message: string) => process.stderr.write(`${message}\n`),
-};

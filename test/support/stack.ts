@@ -93,7 +93,7 @@ export async function startTestStack(
         mailFrom: 'Pipewright Test <automations@test.local>',
         webhookPolicy: { allowPrivateTargets: true, allowedHosts: [], timeoutMs: 5_000 },
         log,
-        workflowBundle: { codePath: readTestEnv(TestEnv.workflowBundle) },
+        workflowBundlePath: readTestEnv(TestEnv.workflowBundle),
         wrapActivities,
       });
       return stack.worker;

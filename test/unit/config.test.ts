@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError, loadConfig, requireExternal } from '../../src/config';
 import { roleAllows } from '../../src/domain/roles';
 
@@ -7,6 +8,11 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ port: 3000, temporal: { namespace: 'default', taskQueue: 'pipewright' } });
     expect(config.databaseUrl).toBeUndefined();
     expect(config.dataDir).toMatch(/\.data$/);
+    expect(config.workflowBundle).toBeUndefined();
+  });
+
+  it('resolves WORKFLOW_BUNDLE to an absolute path', () => {
+    expect(loadConfig({ WORKFLOW_BUNDLE: 'build/bundle.js' }).workflowBundle).toBe(path.resolve('build/bundle.js'));
   });
 
   it('stops with a message naming each bad variable', () => {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { workflowCode } from '../../src/temporal/workflow-bundle';
 import { readTestEnv, TestEnv } from '../support/env';
 
 /**
@@ -16,5 +17,17 @@ describe('workflow bundle', () => {
     expect(modules).toContain('./workflows/enrollment.ts');
     expect(modules.filter((path) => path?.includes('node_modules/zod/'))).toEqual([]);
     expect(modules.filter((path) => path?.includes('node_modules/luxon/'))).toEqual([]);
+  });
+});
+
+describe('the workflow code a worker runs', () => {
+  it('is the bundle WORKFLOW_BUNDLE names, and a missing one is refused by name', () => {
+    const bundle = readTestEnv(TestEnv.workflowBundle);
+    expect(workflowCode(bundle)).toEqual({ workflowBundle: { codePath: bundle } });
+    expect(() => workflowCode('/nowhere/bundle.js')).toThrow('WORKFLOW_BUNDLE: no file at /nowhere/bundle.js');
+  });
+
+  it('is the workflow sources when run from them, so an edit never meets an older bundle', () => {
+    expect(workflowCode()).toEqual({ workflowsPath: require.resolve('../../workflows') });
   });
 });
