@@ -9,7 +9,7 @@ import { freePort } from '../../src/net';
 import { resolveTemporalCli } from '../../src/temporal/cli';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { sleep } from '../lib/load';
-import { type NodeProcess, startNodeProcess, workflowBundleForWorkers } from '../lib/processes';
+import { type NodeProcess, productionEnv, startNodeProcess } from '../lib/processes';
 import { startTemporalServer, type TemporalServer } from './temporal-server';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook';
 
@@ -114,14 +114,14 @@ export async function startChaosStack(options: {
 
   const adminToken = randomBytes(24).toString('hex');
   const env = {
-    NODE_ENV: 'production',
-    DATABASE_URL: database.url,
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_TASK_QUEUE: 'pipewright',
-    SMTP_URL: sink.url,
-    ADMIN_TOKEN: adminToken,
-    DATA_DIR: dir,
-    WORKFLOW_BUNDLE: await workflowBundleForWorkers(),
+    ...(await productionEnv({
+      databaseUrl: database.url,
+      temporalAddress: temporal.address,
+      taskQueue: 'pipewright',
+      smtpUrl: sink.url,
+      adminToken,
+      dataDir: dir,
+    })),
     // The webhook receiver is on loopback, which production refuses unless listed.
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
   };

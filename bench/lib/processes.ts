@@ -22,13 +22,37 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/**
+ * The environment of our API and worker processes in a harness stack: production mode against the stack's services,
+ * one task queue, and the harness's workflow bundle.
+ */
+export async function productionEnv(stack: {
+  databaseUrl: string;
+  temporalAddress: string;
+  taskQueue: string;
+  smtpUrl: string;
+  adminToken: string;
+  dataDir: string;
+}): Promise<NodeJS.ProcessEnv> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: stack.databaseUrl,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    SMTP_URL: stack.smtpUrl,
+    ADMIN_TOKEN: stack.adminToken,
+    DATA_DIR: stack.dataDir,
+    WORKFLOW_BUNDLE: await workflowBundleForWorkers(),
+  };
+}
+
 let bundle: Promise<string> | undefined;
 
 /**
  * The workflow bundle every worker of this harness run gets (WORKFLOW_BUNDLE), built once, as `npm run build` does
  * for production: workers then start without running webpack, however often the harness starts or restarts them.
  */
-export function workflowBundleForWorkers(): Promise<string> {
+function workflowBundleForWorkers(): Promise<string> {
   bundle ??= (async () => {
     const file = path.join(os.tmpdir(), `pipewright-workflow-bundle-${process.pid}.js`);
     process.once('exit', () => rmSync(file, { force: true }));

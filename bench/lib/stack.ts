@@ -10,7 +10,7 @@ import { freePort } from '../../src/net';
 import { resolveTemporalCli } from '../../src/temporal/cli';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { JsonClient } from './http';
-import { type NodeProcess, startNodeProcess, workflowBundleForWorkers } from './processes';
+import { type NodeProcess, productionEnv, startNodeProcess } from './processes';
 
 export const TASK_QUEUE = 'pipewright';
 
@@ -60,16 +60,14 @@ export async function startBenchStack(options: { say: (line: string) => void; ke
   ]);
   const token = randomBytes(24).toString('hex');
   const apiPort = await freePort();
-  const env = {
-    NODE_ENV: 'production',
-    DATABASE_URL: database.url,
-    TEMPORAL_ADDRESS: temporalServer.address,
-    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-    SMTP_URL: sink.url,
-    ADMIN_TOKEN: token,
-    DATA_DIR: dir,
-    WORKFLOW_BUNDLE: await workflowBundleForWorkers(),
-  };
+  const env = await productionEnv({
+    databaseUrl: database.url,
+    temporalAddress: temporalServer.address,
+    taskQueue: TASK_QUEUE,
+    smtpUrl: sink.url,
+    adminToken: token,
+    dataDir: dir,
+  });
   const extra = new Map<string, NodeProcess>();
   const startProcess: BenchStack['startProcess'] = async (spec) => {
     const running = extra.get(spec.name);

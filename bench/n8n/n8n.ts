@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { access, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitForExit } from '../../src/child-process';
 import { portInUse } from '../../src/net';
+import { pipewrightCacheDir } from '../../src/temporal/cli';
 import benchWorkflow from './workflow.json';
 
 /** The last n8n line that runs on Node 20 (2.x needs Node 24). */
@@ -45,8 +45,7 @@ const exists = (file: string) =>
 
 /** Where n8n is installed: N8N_CACHE_DIR, else ~/.cache/pipewright/n8n-<version>, outside the work tree. */
 export function n8nCacheDir(): string {
-  const cacheRoot = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
-  return process.env.N8N_CACHE_DIR ?? path.join(cacheRoot, 'pipewright', `n8n-${N8N_VERSION}`);
+  return process.env.N8N_CACHE_DIR ?? path.join(pipewrightCacheDir(), `n8n-${N8N_VERSION}`);
 }
 
 /**
