@@ -50,6 +50,7 @@ const EnvSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   WORKER_METRICS_PORT: port.optional(),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(500),
 });
 
 /** Configuration of every Pipewright process, parsed once from the environment. */
@@ -78,6 +79,11 @@ export interface Config {
   workerMetricsPort?: number;
   /** A workflow bundle for the worker to run instead of the one `npm run build` made (absolute path). */
   workflowBundle?: string;
+  /**
+   * Workflows a worker keeps in memory between their tasks. One that is not cached is rebuilt from its history on
+   * its next task (a replay); the SDK's own default, sized from the heap limit, kept ~2,300 here (about 0.4 MiB each).
+   */
+  maxCachedWorkflows: number;
 }
 
 /** A configuration value that is missing or malformed; the message names the variable. */
@@ -120,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     workerMetricsPort: e.WORKER_METRICS_PORT,
     workflowBundle: e.WORKFLOW_BUNDLE && path.resolve(e.WORKFLOW_BUNDLE),
+    maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
   };
 }
 

@@ -59,6 +59,7 @@ async function main(config: Config): Promise<void> {
       mailFrom: config.smtp.from,
       webhookPolicy: config.webhook,
       workflowBundlePath: config.workflowBundle,
+      maxCachedWorkflows: config.maxCachedWorkflows,
     });
     stops.add('worker', () => worker.stop());
 

@@ -57,6 +57,8 @@ export async function startWorkerRuntime(options: {
   webhookPolicy: WebhookPolicy;
   /** A workflow bundle to run (WORKFLOW_BUNDLE; tests build one once); see `workflowCode` for the default. */
   workflowBundlePath?: string;
+  /** WORKER_MAX_CACHED_WORKFLOWS; the SDK's default when absent. */
+  maxCachedWorkflows?: number;
   /** Replaces or wraps activities; tests use it to inject faults around the real ones. */
   wrapActivities?: (activities: ReturnType<typeof createActivities>) => object;
 }): Promise<WorkerRuntime> {
@@ -76,6 +78,7 @@ export async function startWorkerRuntime(options: {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...workflowCode(options.workflowBundlePath),
+    maxCachedWorkflows: options.maxCachedWorkflows,
     activities: options.wrapActivities?.(activities) ?? activities,
   });
   const done = worker.run().finally(() => connection.close());

@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.dataDir).toMatch(/\.data$/);
     expect(config.workflowBundle).toBeUndefined();
+    expect(config.maxCachedWorkflows).toBe(500);
   });
 
   it('resolves WORKFLOW_BUNDLE to an absolute path', () => {
