@@ -1,17 +1,25 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 
 const WORKFLOWS_PATH = require.resolve('../../workflows');
 
+/** Where `npm run build` leaves the workflow bundle: beside the code it was bundled from (`dist/`). */
+const PREBUILT_WORKFLOW_BUNDLE = path.resolve(__dirname, '../../workflow-bundle.js');
+
 /**
- * Where `npm run build` leaves the workflow bundle: beside the code it was bundled from (`dist/`), so a build
- * always replaces both together. Only compiled code uses it: run from the TypeScript sources, workers bundle the
- * sources they run at start, so an edit can never meet an old bundle.
+ * Only compiled code runs the prebuilt bundle, and only one made after the workflows were last compiled (a bare
+ * `tsc` leaves an older one behind). Run from the TypeScript sources, workers bundle the sources they run at start.
+ * Either way an edit never meets an older bundle.
  */
-export const PREBUILT_WORKFLOW_BUNDLE = path.resolve(__dirname, '../../workflow-bundle.js');
-const RUNNING_COMPILED = __filename.endsWith('.js');
+function prebuiltBundleIsCurrent(): boolean {
+  return (
+    __filename.endsWith('.js') &&
+    existsSync(PREBUILT_WORKFLOW_BUNDLE) &&
+    statSync(PREBUILT_WORKFLOW_BUNDLE).mtimeMs >= statSync(WORKFLOWS_PATH).mtimeMs
+  );
+}
 
 /** webpack's progress lines are noise in a build; its warnings are kept. */
 const quietLogger = {
@@ -38,8 +46,7 @@ export function workflowCode(bundlePath?: string): Pick<WorkerOptions, 'workflow
     if (!existsSync(bundlePath)) throw new Error(`WORKFLOW_BUNDLE: no file at ${bundlePath}`);
     return { workflowBundle: { codePath: bundlePath } };
   }
-  if (RUNNING_COMPILED && existsSync(PREBUILT_WORKFLOW_BUNDLE))
-    return { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
+  if (prebuiltBundleIsCurrent()) return { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
   return { workflowsPath: WORKFLOWS_PATH };
 }
 

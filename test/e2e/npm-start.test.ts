@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { statSync, utimesSync } from 'node:fs';
 import { chmod, mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -154,4 +155,23 @@ describe('npm start on the embedded defaults', () => {
       await pressCtrlC(second, Object.values(ports));
     }
   }, 300_000);
+
+  it('builds the workflow bundle workers run, and never runs one older than the compiled workflows', () => {
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    const chosen = () =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          ['-p', `JSON.stringify(require('./dist/src/temporal/workflow-bundle.js').workflowCode())`],
+          { cwd: ROOT, encoding: 'utf8' },
+        ),
+      );
+    const bundle = path.join(ROOT, 'dist/workflow-bundle.js');
+    expect(chosen()).toEqual({ workflowBundle: { codePath: bundle } });
+
+    // A bare `tsc` after the build: the bundle is older than the workflows it would stand for.
+    const compiled = statSync(path.join(ROOT, 'dist/workflows/index.js')).mtime;
+    utimesSync(bundle, compiled, new Date(compiled.getTime() - 60_000));
+    expect(chosen()).toEqual({ workflowsPath: path.join(ROOT, 'dist/workflows/index.js') });
+  }, 120_000);
 });
