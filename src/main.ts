@@ -9,7 +9,7 @@ import { createLogger } from './log';
 import { createMailer } from './mail/mailer';
 import { startSmtpSink } from './mail/sink';
 import { runMain } from './run-main';
-import { startApiRuntime, startWorkerRuntime } from './runtime';
+import { startApiRuntime, startWorkerRuntime, workerSettings } from './runtime';
 import { onShutdownSignal, StopList } from './shutdown';
 import { resolveTemporalCli } from './temporal/cli';
 import { lazyTemporalClient } from './temporal/client';
@@ -51,21 +51,19 @@ async function main(config: Config): Promise<void> {
     const mailer = createMailer(smtpUrl);
     stops.add('mailer', () => mailer.close());
 
-    const common = { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, pool, log };
-    const worker = await startWorkerRuntime({
-      ...common,
-      address: temporalAddress,
-      mailer,
-      mailFrom: config.smtp.from,
-      webhookPolicy: config.webhook,
-      workflowBundlePath: config.workflowBundle,
-      maxCachedWorkflows: config.maxCachedWorkflows,
-    });
+    const worker = await startWorkerRuntime({ ...workerSettings(config), address: temporalAddress, pool, log, mailer });
     stops.add('worker', () => worker.stop());
 
     const temporal = lazyTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace });
     stops.add('temporal client', () => temporal.connection.close());
-    const api = await startApiRuntime({ ...common, temporal, port: config.port, relayPollMs: config.relayPollMs });
+    const api = await startApiRuntime({
+      pool,
+      log,
+      temporal,
+      taskQueue: config.temporal.taskQueue,
+      port: config.port,
+      relayPollMs: config.relayPollMs,
+    });
     stops.add('api', () => api.stop());
 
     const token = await ensureAdminToken(pool, { dataDir: config.dataDir, fromEnv: config.adminToken });

@@ -5,6 +5,7 @@ import { SdkComponent } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type WebhookPolicy } from '../activities';
 import { createApp } from './api/app';
+import type { Config } from './config';
 import type { Pool } from './db/pool';
 import { newId } from './domain';
 import type { Logger } from './log';
@@ -43,6 +44,21 @@ function installTemporalRuntime(log: Logger): void {
     }),
   });
   runtimeInstalled = true;
+}
+
+/**
+ * The worker's options that come from configuration, one list for `npm start` and `npm run worker`, so a setting
+ * cannot reach one and not the other.
+ */
+export function workerSettings(config: Config) {
+  return {
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    mailFrom: config.smtp.from,
+    webhookPolicy: config.webhook,
+    workflowBundlePath: config.workflowBundle,
+    maxCachedWorkflows: config.maxCachedWorkflows,
+  };
 }
 
 /** Creates and runs the Temporal worker with every workflow and activity. */

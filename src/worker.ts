@@ -3,7 +3,7 @@ import { createPool } from './db/pool';
 import { createLogger } from './log';
 import { createMailer } from './mail/mailer';
 import { serveProcessMetrics } from './process-metrics';
-import { startWorkerRuntime } from './runtime';
+import { startWorkerRuntime, workerSettings } from './runtime';
 import { runMain } from './run-main';
 import { onShutdownSignal, StopList } from './shutdown';
 
@@ -21,15 +21,10 @@ async function main(config: Config): Promise<void> {
   const mailer = createMailer(config.smtp.url!);
   stops.add('mailer', () => mailer.close());
   const worker = await startWorkerRuntime({
+    ...workerSettings(config),
     address: config.temporal.address!,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
     pool,
     mailer,
-    mailFrom: config.smtp.from,
-    webhookPolicy: config.webhook,
-    workflowBundlePath: config.workflowBundle,
-    maxCachedWorkflows: config.maxCachedWorkflows,
     log,
   });
   stops.add('worker', () => worker.stop());
