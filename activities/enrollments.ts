@@ -56,7 +56,9 @@ async function refusalReason(
   }
   const earlier = await findEarlierEnrollment(db, input.workflowId, input.recordId, input.enrollmentId);
   if (earlier && !enrollment.reenroll) return 'the record was enrolled before and re-enrollment is off';
-  if (earlier?.active)
+  // Each email is an event of its own, enrolled even while an earlier email's enrollment runs; a stage is entered
+  // once at a time.
+  if (earlier?.active && trigger.type === 'stage_entered')
     return 'the record is still enrolled from an earlier entry; a record is never enrolled twice at once';
   return undefined;
 }

@@ -3,8 +3,17 @@ import { runOnce } from '../src/db/action-runs';
 import { enqueueStageEntered } from '../src/db/outbox';
 import { getPipeline } from '../src/db/pipelines';
 import { mergeProperties, updateRecord } from '../src/db/records';
+import { claimTicketStatus, findEnrollmentEmail } from '../src/db/tickets';
 import { appendTimeline } from '../src/db/timeline';
-import type { ActionOutcome, ActionRunInput, SetPropertyConfig, SetStageConfig } from '../src/domain';
+import { getWorkflow } from '../src/db/workflows';
+import {
+  type ActionOutcome,
+  type ActionRunInput,
+  type SetPropertyConfig,
+  type SetStageConfig,
+  TimelineKinds,
+} from '../src/domain';
+import { describeAutomation } from '../src/domain/ticket-status-automation';
 import { actionCompletedLine } from './audit';
 import { type ActivityDeps, NonRetryableErrors, requireRecord } from './deps';
 
@@ -28,7 +37,9 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
 
     /**
      * `set_stage`: moves the record. The move is a stage entry like any other (outbox row in the same
-     * transaction), one level deeper in the causation chain.
+     * transaction), one level deeper in the causation chain. On a ticket it is a status change, with a line naming
+     * the automation; when an email caused it, an automation of an older email never overrides the status that a
+     * later email's automation set (enrollments of several emails may run at once).
      */
     async setStage(input: ActionRunInput<SetStageConfig>): Promise<ActionOutcome> {
       return runOnce(pool, input.key, async (db) => {
@@ -42,11 +53,22 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
             message: `stage "${stageId}" is not in pipeline "${record.pipelineId}"`,
           });
         }
+        const isTicket = record.objectType === 'ticket';
+        const email = isTicket ? await findEnrollmentEmail(db, input.enrollmentId) : undefined;
+        if (email && !(await claimTicketStatus(db, record.id, email.seq))) {
+          const detail = `status unchanged: a later email already set the ticket's status ("${record.stageId}")`;
+          await appendTimeline(db, { ...actionCompletedLine(input, detail), kind: TimelineKinds.actionSkipped });
+          return { detail };
+        }
         if (record.stageId === stageId) {
-          const detail = `record already in stage "${stageId}"`;
+          const detail = isTicket
+            ? `status unchanged: the ticket is already in "${stageId}"`
+            : `record already in stage "${stageId}"`;
           await appendTimeline(db, actionCompletedLine(input, detail));
           return { detail };
         }
+        const workflow = await getWorkflow(db, input.workflowId);
+        const by = workflow ? describeAutomation(workflow) : `workflow "${input.workflowId}"`;
         await updateRecord(db, record.id, { stageId, properties: record.properties });
         await enqueueStageEntered(
           db,
@@ -60,8 +82,16 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
             causedByEnrollmentId: input.enrollmentId,
             requestId: input.requestId,
           },
-          `set by workflow "${input.workflowId}"`,
+          `set by ${by}`,
         );
+        if (isTicket) {
+          await appendTimeline(db, {
+            ...actionCompletedLine(input, ''),
+            kind: TimelineKinds.statusChanged,
+            detail: `status "${record.stageId}" → "${stageId}", set by ${by}${email ? ` for email ${email.messageId}` : ''}`,
+            dedupeKey: `${input.key}:status`,
+          });
+        }
         const detail = `moved record from stage "${record.stageId}" to "${stageId}"`;
         await appendTimeline(db, actionCompletedLine(input, detail));
         return { detail };

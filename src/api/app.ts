@@ -11,6 +11,7 @@ import { HttpProblem, problemHandler } from './problem';
 import { createRecordsRouter } from './records';
 import { requestLog } from './request-log';
 import { createResultsRouter } from './results';
+import { createTicketStatusAutomationRouter } from './ticket-status-automation';
 import { createTokensRouter } from './tokens';
 import { createWorkflowsRouter } from './workflows';
 
@@ -32,6 +33,7 @@ export function createApp(deps: ApiDeps): Express {
   const api = express.Router();
   api.use(authenticate(deps.pool));
   api.use('/pipelines', createPipelinesRouter(deps));
+  api.use('/pipelines', createTicketStatusAutomationRouter(deps));
   api.use('/records', createRecordsRouter(deps));
   api.use('/workflows', createWorkflowsRouter(deps));
   api.use('/email-templates', createEmailTemplatesRouter(deps));

@@ -83,8 +83,9 @@ export function createEventsRouter({ pool, newId, clock }: ApiDeps): Router {
     if (decision.addThread) await addTicketThread(db, ticket.id, decision.addThread.threadId, decision.addThread.kind);
     if (decision.reopen) await reopen(db, ticket, pipeline, event, requestId);
     if (classification.kind !== 'ignored') {
+      // The email's own id: its enrollments are named after it, and carry its place among the ticket's emails.
       await enqueueTicketEmail(db, {
-        eventId: newId('evt'),
+        eventId,
         recordId: ticket.id,
         pipelineId: ticket.pipelineId,
         on: classification.kind,

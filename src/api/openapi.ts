@@ -24,9 +24,11 @@ import {
   type Permission,
   Permissions,
   PipelineSchema,
+  PutTicketStatusAutomationSchema,
   roleAllows,
   RoleSchema,
   TasksQuerySchema,
+  TicketStatusAutomationSchema,
   UpdateTemplateSchema,
 } from '../domain';
 import { WebhookConfigSchema } from '../domain/webhook';
@@ -44,6 +46,7 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** Request bodies, published under `components.schemas` by these names. */
 const REQUEST_SCHEMAS = {
   CreatePipeline: CreatePipelineSchema,
+  PutTicketStatusAutomation: PutTicketStatusAutomationSchema,
   CreateRecord: CreateRecordSchema,
   PatchRecord: PatchRecordSchema,
   CreateWorkflow: CreateWorkflowSchema,
@@ -63,7 +66,11 @@ const REQUEST_SCHEMAS = {
 type RequestSchemaName = keyof typeof REQUEST_SCHEMAS;
 
 /** Response bodies that have a zod schema, published under `components.schemas` as the server writes them. */
-const RESPONSE_SCHEMAS = { Pipeline: PipelineSchema, Comment: CommentSchema } satisfies Record<string, z.ZodType>;
+const RESPONSE_SCHEMAS = {
+  Pipeline: PipelineSchema,
+  Comment: CommentSchema,
+  TicketStatusAutomation: TicketStatusAutomationSchema,
+} satisfies Record<string, z.ZodType>;
 
 const PROBLEM_RESPONSES = {
   400: [
@@ -277,6 +284,31 @@ const ROUTES: readonly RouteSpec[] = [
     permissions: [read],
     success: { status: 200, description: 'The pipeline.', schema: ref('Pipeline') },
   },
+  {
+    method: 'get',
+    path: '/api/pipelines/{id}/ticket-status-automation',
+    operationId: 'getTicketStatusAutomation',
+    summary: "A ticket pipeline's templated status automations",
+    tag: 'Pipelines',
+    permissions: [read],
+    success: { status: 200, description: 'Both templated automations.', schema: ref('TicketStatusAutomation') },
+    problems: [422],
+  },
+  {
+    method: 'put',
+    path: '/api/pipelines/{id}/ticket-status-automation',
+    operationId: 'putTicketStatusAutomation',
+    summary: "Turn a ticket pipeline's templated status automations on or off, or choose their statuses",
+    tag: 'Pipelines',
+    permissions: [configure],
+    body: 'PutTicketStatusAutomation',
+    success: {
+      status: 200,
+      description: 'Both templated automations, as changed.',
+      schema: ref('TicketStatusAutomation'),
+    },
+    problems: [422],
+  },
 
   // Records
   {
@@ -386,7 +418,7 @@ const ROUTES: readonly RouteSpec[] = [
     body: 'PatchWorkflow',
     headers: ['If-Match'],
     success: { status: 200, description: 'The workflow.', schema: anyObject },
-    problems: [409],
+    problems: [409, 422],
   },
   {
     method: 'delete',
@@ -396,6 +428,7 @@ const ROUTES: readonly RouteSpec[] = [
     tag: 'Workflows',
     permissions: [configure],
     success: noContent('Deleted.'),
+    problems: [422],
   },
   {
     method: 'post',
@@ -417,6 +450,7 @@ const ROUTES: readonly RouteSpec[] = [
     body: 'DisableWorkflow',
     bodyOptional: true,
     success: { status: 200, description: 'Off.', schema: enabledAnswer(false) },
+    problems: [422],
   },
   {
     method: 'get',

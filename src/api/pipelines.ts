@@ -1,9 +1,11 @@
 import { Router } from 'express';
 import { getPipeline, insertPipeline, listPipelines } from '../db/pipelines';
+import { inTransaction } from '../db/pool';
 import { CreatePipelineSchema, type Pipeline, Permissions } from '../domain';
-import { allow } from './auth';
+import { allow, callerName } from './auth';
 import type { ApiDeps } from './deps';
 import { conflict, notFound } from './problem';
+import { ensureTemplatedWorkflows } from './ticket-status-automation';
 import { parseInput, parsePageOnly, pathId } from './validate';
 
 export function createPipelinesRouter({ pool, newId }: ApiDeps): Router {
@@ -17,8 +19,14 @@ export function createPipelinesRouter({ pool, newId }: ApiDeps): Router {
       label: input.label,
       stages: input.stages.map((stage) => ({ id: stage.id ?? newId('st'), label: stage.label, state: stage.state })),
     };
-    if (!(await insertPipeline(pool, pipeline)))
-      throw conflict(`Pipeline "${pipeline.id}" exists already. Use another id.`);
+    await inTransaction(pool, async (db) => {
+      if (!(await insertPipeline(db, pipeline))) {
+        throw conflict(`Pipeline "${pipeline.id}" exists already. Use another id.`);
+      }
+      // A ticket pipeline has its templated status automations from the start, off until they are set.
+      if (pipeline.objectType === 'ticket')
+        await ensureTemplatedWorkflows(db, pipeline, { newId, by: callerName(req.caller) });
+    });
     res.status(201).json(pipeline);
   });
 

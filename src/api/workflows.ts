@@ -28,6 +28,7 @@ import {
   PatchActionSchema,
   PatchWorkflowSchema,
   Permissions,
+  resolveEnrollmentRules,
   withActionIds,
   type Workflow,
 } from '../domain';
@@ -73,9 +74,22 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
     }
   }
 
-  async function requireWorkflow(db: Queryable, id: string, lock?: 'FOR UPDATE'): Promise<Workflow> {
-    const workflow = await getWorkflow(db, id, lock);
+  async function requireWorkflow(db: Queryable, id: string): Promise<Workflow> {
+    const workflow = await getWorkflow(db, id);
     if (!workflow) throw notFound('workflow', id);
+    return workflow;
+  }
+
+  /** The workflow, locked for a change; a templated one is changed only through its pipeline's setting (422). */
+  async function requireEditableWorkflow(db: Queryable, id: string): Promise<Workflow> {
+    const workflow = await getWorkflow(db, id, 'FOR UPDATE');
+    if (!workflow) throw notFound('workflow', id);
+    if (workflow.templated) {
+      const message = `workflow "${id}" carries out the templated automation "${workflow.name}" of pipeline "${workflow.pipelineId}"`;
+      throw unprocessable(`Change it with PUT /api/pipelines/${workflow.pipelineId}/ticket-status-automation.`, [
+        { path: 'params.id', message },
+      ]);
+    }
     return workflow;
   }
 
@@ -90,7 +104,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
     const id = pathId(req, 'id', 'workflow');
     const expectedVersion = parseIfMatch(req.get('if-match'));
     return inTransaction(pool, async (db) => {
-      const workflow = await requireWorkflow(db, id, 'FOR UPDATE');
+      const workflow = await requireEditableWorkflow(db, id);
       checkVersion('workflow', id, workflow.version, expectedVersion);
       const { actions, change, result } = edit(workflow);
       await checkDefinition(db, { ...workflow, actions }, workflow.enabled);
@@ -113,9 +127,10 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
         pipelineId: input.pipelineId,
         name: input.name,
         trigger: input.trigger,
-        enrollment: input.enrollment,
+        enrollment: resolveEnrollmentRules(input.trigger, input.enrollment),
         settings: input.settings,
         actions: withActionIds(input.actions, () => newId('act')),
+        templated: false,
       };
       await checkDefinition(db, draft, false);
       const created = await insertWorkflow(db, draft);
@@ -143,9 +158,12 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
     const patch = parseInput(PatchWorkflowSchema, req.body, 'body');
     const expectedVersion = parseIfMatch(req.get('if-match'));
     const workflow = await inTransaction(pool, async (db) => {
-      const current = await requireWorkflow(db, id, 'FOR UPDATE');
+      const current = await requireEditableWorkflow(db, id);
       checkVersion('workflow', id, current.version, expectedVersion);
-      const change: WorkflowChange = patch;
+      const change: WorkflowChange = {
+        ...patch,
+        enrollment: patch.enrollment && resolveEnrollmentRules(current.trigger, patch.enrollment, current.enrollment),
+      };
       return updateWorkflow(db, id, change, { by: callerName(req.caller), change: { type: 'updated', ...patch } });
     });
     res.json(workflow);
@@ -154,7 +172,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
   router.delete('/:id', allow(Permissions.configure), async (req, res) => {
     const id = pathId(req, 'id', 'workflow');
     await inTransaction(pool, async (db) => {
-      await requireWorkflow(db, id, 'FOR UPDATE');
+      await requireEditableWorkflow(db, id);
       await db.query('DELETE FROM workflows WHERE id = $1', [id]);
     });
     await stopAutomation(deps, id);
@@ -164,7 +182,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
   router.post('/:id/enable', allow(Permissions.configure), async (req, res) => {
     const id = pathId(req, 'id', 'workflow');
     await inTransaction(pool, async (db) => {
-      const workflow = await requireWorkflow(db, id, 'FOR UPDATE');
+      const workflow = await requireEditableWorkflow(db, id);
       await checkDefinition(db, workflow, true);
       if (!workflow.enabled) {
         await updateWorkflow(db, id, { enabled: true }, { by: callerName(req.caller), change: { type: 'enabled' } });
@@ -177,7 +195,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
     const id = pathId(req, 'id', 'workflow');
     const input = parseInput(DisableWorkflowSchema, req.body ?? {}, 'body');
     await inTransaction(pool, async (db) => {
-      const workflow = await requireWorkflow(db, id, 'FOR UPDATE');
+      const workflow = await requireEditableWorkflow(db, id);
       if (workflow.enabled) {
         await updateWorkflow(
           db,

@@ -48,3 +48,28 @@ export async function insertEmailEvent(
     event.classification,
   ]);
 }
+
+/** The ticket email an enrollment was started for, if any: its place in arrival order and its Message-ID. */
+export async function findEnrollmentEmail(
+  db: Queryable,
+  enrollmentId: string,
+): Promise<{ seq: number; messageId: string } | undefined> {
+  const { rows } = await db.query<{ seq: string; message_id: string }>(
+    `SELECT ee.seq, ee.payload->>'messageId' AS message_id
+     FROM enrollments e JOIN email_events ee ON ee.event_id = e.event_id WHERE e.id = $1`,
+    [enrollmentId],
+  );
+  return rows[0] && { seq: Number(rows[0].seq), messageId: rows[0].message_id };
+}
+
+/**
+ * Records that the automation of the email at `seq` sets the ticket's status, unless the automation of a later email
+ * already did (then false: the older email must not override it). Call with the ticket's row locked.
+ */
+export async function claimTicketStatus(db: Queryable, ticketId: string, seq: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'UPDATE records SET status_email_seq = $2 WHERE id = $1 AND coalesce(status_email_seq, 0) <= $2',
+    [ticketId, seq],
+  );
+  return rowCount === 1;
+}

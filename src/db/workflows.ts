@@ -11,6 +11,7 @@ interface WorkflowRow {
   enrollment: EnrollmentRules;
   settings: WorkflowSettings;
   actions: Action[];
+  templated: boolean;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -25,6 +26,7 @@ const toWorkflow = (row: WorkflowRow): Workflow => ({
   enrollment: row.enrollment,
   settings: row.settings,
   actions: row.actions,
+  templated: row.templated,
   version: row.version,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
@@ -32,11 +34,14 @@ const toWorkflow = (row: WorkflowRow): Workflow => ({
 
 export type NewWorkflow = Omit<Workflow, 'enabled' | 'version' | 'createdAt' | 'updatedAt'>;
 
-/** Inserts a disabled workflow at version 1; returns undefined when the id is taken. */
+/**
+ * Inserts a disabled workflow at version 1; returns undefined when the id is taken (or, for a templated one, its
+ * pipeline has that templated automation already).
+ */
 export async function insertWorkflow(db: Queryable, workflow: NewWorkflow): Promise<Workflow | undefined> {
   const { rows } = await db.query<WorkflowRow>(
-    `INSERT INTO workflows (id, pipeline_id, name, trigger, enrollment, settings, actions)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING *`,
+    `INSERT INTO workflows (id, pipeline_id, name, trigger, enrollment, settings, actions, templated)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING *`,
     [
       workflow.id,
       workflow.pipelineId,
@@ -45,6 +50,7 @@ export async function insertWorkflow(db: Queryable, workflow: NewWorkflow): Prom
       JSON.stringify(workflow.enrollment),
       JSON.stringify(workflow.settings),
       JSON.stringify(workflow.actions),
+      workflow.templated,
     ],
   );
   return rows[0] && toWorkflow(rows[0]);
@@ -60,13 +66,14 @@ export async function getWorkflow(
   return rows[0] && toWorkflow(rows[0]);
 }
 
+/** Workflows made by users; the templated ones are read through their pipeline's setting. */
 export async function listWorkflows(
   db: Queryable,
   filter: { pipelineId?: string },
   page: PageRequest,
 ): Promise<Page<Workflow>> {
   const { rows } = await db.query<WorkflowRow & { seq: string }>(
-    `SELECT * FROM workflows WHERE ($1::text IS NULL OR pipeline_id = $1)
+    `SELECT * FROM workflows WHERE NOT templated AND ($1::text IS NULL OR pipeline_id = $1)
        AND ($2::bigint IS NULL OR seq > $2) ORDER BY seq LIMIT $3`,
     [filter.pipelineId ?? null, page.after ?? null, page.limit + 1],
   );
@@ -81,6 +88,19 @@ export async function listTriggeredWorkflows(db: Queryable, pipelineId: string, 
   const { rows } = await db.query<WorkflowRow>(
     'SELECT * FROM workflows WHERE pipeline_id = $1 AND trigger @> $2::jsonb ORDER BY id',
     [pipelineId, JSON.stringify(trigger)],
+  );
+  return rows.map(toWorkflow);
+}
+
+/** The templated workflows of a pipeline; `lock` holds their rows until the surrounding transaction ends. */
+export async function listTemplatedWorkflows(
+  db: Queryable,
+  pipelineId: string,
+  lock?: 'FOR UPDATE',
+): Promise<Workflow[]> {
+  const { rows } = await db.query<WorkflowRow>(
+    `SELECT * FROM workflows WHERE pipeline_id = $1 AND templated ORDER BY seq ${lock ?? ''}`,
+    [pipelineId],
   );
   return rows.map(toWorkflow);
 }

@@ -12,5 +12,6 @@ export * from './requests';
 export * from './roles';
 export * from './schedule';
 export * from './template';
+export * from './ticket-status-automation';
 export * from './wake';
 export * from './workflow';

@@ -17,13 +17,31 @@ export const TriggerSchema = z.discriminatedUnion('type', [
 ]);
 export type Trigger = z.infer<typeof TriggerSchema>;
 
+/** Enrollment rules as a request gives them; `reenroll` left out takes the trigger's default. */
 export const EnrollmentRulesSchema = z
   .object({
-    reenroll: z.boolean().default(false),
+    reenroll: z.boolean().optional(),
     includeSources: z.array(z.string().min(1).max(50)).max(20).optional(),
   })
   .strict();
-export type EnrollmentRules = z.infer<typeof EnrollmentRulesSchema>;
+export type EnrollmentRulesInput = z.infer<typeof EnrollmentRulesSchema>;
+
+/** Enrollment rules as stored, every default applied. */
+export type EnrollmentRules = EnrollmentRulesInput & { reenroll: boolean };
+
+/**
+ * Applies `input` over `current` (a PATCH changes only the fields it names), then the trigger's default for
+ * `reenroll`: a `ticket_email` trigger enrolls on every qualifying email, each email its own enrollment; a stage entry
+ * enrolls a record once unless re-enrollment is asked for.
+ */
+export function resolveEnrollmentRules(
+  trigger: Trigger,
+  input: EnrollmentRulesInput | undefined,
+  current?: EnrollmentRules,
+): EnrollmentRules {
+  const merged = { ...current, ...input };
+  return { ...merged, reenroll: merged.reenroll ?? trigger.type === 'ticket_email' };
+}
 
 export const WorkflowSettingsSchema = z
   .object({
@@ -41,7 +59,7 @@ export const CreateWorkflowSchema = z
     pipelineId: IdSchema,
     name: NameSchema,
     trigger: TriggerSchema,
-    enrollment: EnrollmentRulesSchema.default({ reenroll: false }),
+    enrollment: EnrollmentRulesSchema.optional(),
     settings: WorkflowSettingsSchema.default({ unenrollOnStageExit: true }),
     actions: z.array(ActionInputSchema).max(500).default([]),
   })
@@ -69,6 +87,8 @@ export interface Workflow {
   enrollment: EnrollmentRules;
   settings: WorkflowSettings;
   actions: Action[];
+  /** Carries out one of its ticket pipeline's templated status automations; edited only through that setting. */
+  templated: boolean;
   version: number;
   createdAt: string;
   updatedAt: string;

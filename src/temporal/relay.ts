@@ -9,6 +9,7 @@ import {
   TimelineKinds,
   type Workflow,
 } from '../domain';
+import { offLineDetail } from '../domain/ticket-status-automation';
 import { listActiveEnrollmentIds, listEnrollmentsLeftBehind } from '../db/enrollments';
 import { lockPendingEvents, markDelivered, OUTBOX_CHANNEL, type OutboxRow, recordDeliveryFailure } from '../db/outbox';
 import { inTransaction } from '../db/pool';
@@ -127,7 +128,7 @@ export function createRelay(deps: RelayDeps): Relay {
         kind: TimelineKinds.notEnrolled,
         workflowId: workflow.id,
         eventId: event.eventId,
-        detail: `not enrolled in "${workflow.name}": the workflow is off`,
+        detail: offLineDetail(workflow),
         dedupeKey: `${event.eventId}:${workflow.id}:off`,
       });
     }

@@ -15,6 +15,8 @@ const MATRIX: [method: 'get' | 'post' | 'patch' | 'put' | 'delete', path: string
   ['post', '/api/pipelines', CONFIGURE],
   ['get', '/api/pipelines', READ],
   ['get', '/api/pipelines/p-x', READ],
+  ['get', '/api/pipelines/p-x/ticket-status-automation', READ],
+  ['put', '/api/pipelines/p-x/ticket-status-automation', CONFIGURE],
   ['post', '/api/records', INGEST],
   ['get', '/api/records/r-x', RECORD_READ],
   ['patch', '/api/records/r-x', INGEST],
