@@ -6,6 +6,7 @@ import { getWorkflow } from '../src/db/workflows';
 import {
   type Action,
   type CrmRecord,
+  describeAutomation,
   type EnrollmentInput,
   SOURCES_EXCLUDED_BY_DEFAULT,
   TimelineKinds,
@@ -40,7 +41,7 @@ async function refusalReason(
   record: CrmRecord | undefined,
 ): Promise<string | undefined> {
   if (!workflow) return 'the workflow was deleted';
-  if (!workflow.enabled) return 'the workflow is off';
+  if (!workflow.enabled) return workflow.templated ? `${describeAutomation(workflow)} is off` : 'the workflow is off';
   if (!record) return 'the record was deleted';
   if (input.depth > MAX_AUTOMATION_DEPTH) {
     return `stopped by the loop guard: this stage entry is ${input.depth} automation steps deep (limit ${MAX_AUTOMATION_DEPTH}); workflows keep triggering each other in a loop`;
@@ -109,7 +110,9 @@ export function createEnrollmentActivities({ pool, log }: ActivityDeps) {
           'enrollment decided',
         );
         if (reason) {
-          await appendTimeline(db, { ...line, kind: TimelineKinds.notEnrolled, detail: `not enrolled: ${reason}` });
+          // A templated automation that does not act leaves the ticket's status as it is, and says so.
+          const outcome = workflow?.templated ? 'status unchanged' : 'not enrolled';
+          await appendTimeline(db, { ...line, kind: TimelineKinds.notEnrolled, detail: `${outcome}: ${reason}` });
           return { enrolled: false, reason };
         }
         await insertEnrollment(db, { ...input, id: input.enrollmentId });

@@ -27,6 +27,7 @@ import {
   ListWorkflowsQuerySchema,
   PatchActionSchema,
   PatchWorkflowSchema,
+  patchSettings,
   Permissions,
   resolveEnrollmentRules,
   withActionIds,
@@ -161,8 +162,9 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
       const current = await requireEditableWorkflow(db, id);
       checkVersion('workflow', id, current.version, expectedVersion);
       const change: WorkflowChange = {
-        ...patch,
+        name: patch.name,
         enrollment: patch.enrollment && resolveEnrollmentRules(current.trigger, patch.enrollment, current.enrollment),
+        settings: patch.settings && patchSettings(current.settings, patch.settings),
       };
       return updateWorkflow(db, id, change, { by: callerName(req.caller), change: { type: 'updated', ...patch } });
     });

@@ -51,6 +51,23 @@ export const WorkflowSettingsSchema = z
   .strict();
 export type WorkflowSettings = z.infer<typeof WorkflowSettingsSchema>;
 
+/** `settings` in a PATCH: the fields it names replace theirs, `executionWindow: null` removes the window. */
+const WorkflowSettingsPatchSchema = z
+  .object({
+    unenrollOnStageExit: z.boolean().optional(),
+    executionWindow: ExecutionWindowSchema.nullable().optional(),
+  })
+  .strict();
+
+/** Applies a PATCH's `settings` over the stored ones. */
+export function patchSettings(
+  current: WorkflowSettings,
+  patch: z.infer<typeof WorkflowSettingsPatchSchema>,
+): WorkflowSettings {
+  const { executionWindow, ...rest } = { ...current, ...patch };
+  return { ...rest, ...(executionWindow && { executionWindow }) };
+}
+
 const NameSchema = z.string().min(1).max(200);
 
 export const CreateWorkflowSchema = z
@@ -70,7 +87,7 @@ export const PatchWorkflowSchema = z
   .object({
     name: NameSchema.optional(),
     enrollment: EnrollmentRulesSchema.optional(),
-    settings: WorkflowSettingsSchema.optional(),
+    settings: WorkflowSettingsPatchSchema.optional(),
   })
   .strict();
 export type PatchWorkflow = z.infer<typeof PatchWorkflowSchema>;

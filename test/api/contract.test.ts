@@ -209,6 +209,29 @@ describe('HTTP contract: auth, validation and errors', () => {
     expect(rows.map((row) => row.payload.stageId)).toEqual(['new', 'won']);
   });
 
+  it('changes only the enrollment rules and settings a workflow PATCH names', async () => {
+    const window = { days: ['mon'], start: '09:00', end: '17:00', timezone: 'Europe/Paris' };
+    const created = await stack.http.post('/api/workflows').send({
+      pipelineId,
+      name: 'Patched',
+      trigger: { type: 'stage_entered', stageId: 'won' },
+      enrollment: { reenroll: true },
+      settings: { unenrollOnStageExit: false, executionWindow: window },
+    });
+    expect(created.body.enrollment).toEqual({ reenroll: true });
+    const path = `/api/workflows/${created.body.id}`;
+    const sources = await stack.http.patch(path).send({ enrollment: { includeSources: ['chat'] } });
+    expect(sources.body.enrollment).toEqual({ reenroll: true, includeSources: ['chat'] });
+    const named = await stack.http.patch(path).send({ settings: { unenrollOnStageExit: true } });
+    expect(named.body.settings).toEqual({ unenrollOnStageExit: true, executionWindow: window });
+    const removed = await stack.http.patch(path).send({ settings: { executionWindow: null } });
+    expect(removed.body.settings).toEqual({ unenrollOnStageExit: true });
+    const defaulted = await stack.http
+      .post('/api/workflows')
+      .send({ pipelineId, name: 'Defaults', trigger: { type: 'stage_entered', stageId: 'won' } });
+    expect(defaulted.body).toMatchObject({ enrollment: { reenroll: false }, settings: { unenrollOnStageExit: true } });
+  });
+
   it('keeps a client-supplied id and makes one when it is absent', async () => {
     const own = unique('pl');
     const created = await stack.http.post('/api/pipelines').send({

@@ -1,6 +1,13 @@
 import { type Action, ActionInputSchema } from '../../src/domain/actions';
 import type { Pipeline } from '../../src/domain/pipeline';
-import { CreateWorkflowSchema, findDefinitionProblems } from '../../src/domain/workflow';
+import {
+  describeAutomation,
+  offLineDetail,
+  templatedAutomationDefinition,
+  templatedAutomationKey,
+  templatedAutomationSetting,
+} from '../../src/domain/ticket-status-automation';
+import { CreateWorkflowSchema, findDefinitionProblems, resolveEnrollmentRules } from '../../src/domain/workflow';
 
 const pipeline: Pipeline = {
   id: 'deals',
@@ -56,17 +63,36 @@ describe('findDefinitionProblems', () => {
 });
 
 describe('workflow schemas', () => {
-  it('fills defaults for enrollment and settings', () => {
+  it('fills defaults for settings, and re-enrollment by trigger: every email for ticket_email, once for a stage', () => {
     const parsed = CreateWorkflowSchema.parse({
       pipelineId: 'deals',
       name: 'W',
       trigger: { type: 'stage_entered', stageId: 'new' },
     });
-    expect(parsed).toMatchObject({
-      enrollment: { reenroll: false },
-      settings: { unenrollOnStageExit: true },
-      actions: [],
+    expect(parsed).toMatchObject({ settings: { unenrollOnStageExit: true }, actions: [] });
+    expect(resolveEnrollmentRules(parsed.trigger, parsed.enrollment)).toEqual({ reenroll: false });
+    const email = { type: 'ticket_email', on: 'customer_replied' } as const;
+    expect(resolveEnrollmentRules(email, undefined)).toEqual({ reenroll: true });
+    expect(resolveEnrollmentRules(email, { reenroll: false })).toEqual({ reenroll: false });
+    // A PATCH names only what it changes: the rest stays as stored.
+    expect(resolveEnrollmentRules(email, { includeSources: ['chat'] }, { reenroll: false })).toEqual({
+      reenroll: false,
+      includeSources: ['chat'],
     });
+  });
+
+  it('describes templated automations by their setting and keeps one set_stage action per chosen status', () => {
+    const definition = templatedAutomationDefinition('customerReplied', 'new');
+    expect(definition.trigger).toEqual({ type: 'ticket_email', on: 'customer_replied' });
+    expect(definition.enrollment.reenroll).toBe(true);
+    expect(templatedAutomationKey(definition)).toBe('customerReplied');
+    expect(templatedAutomationDefinition('emailSentToCustomer', null).actions).toEqual([]);
+    const workflow = { ...definition, id: 'tsa_1', pipelineId: 'p', enabled: true, templated: true, version: 1 };
+    const full = { ...workflow, createdAt: '', updatedAt: '' };
+    expect(templatedAutomationSetting(full)).toEqual({ enabled: true, stageId: 'new', workflowId: 'tsa_1' });
+    expect(describeAutomation(full)).toBe('the templated automation "Customer replied"');
+    expect(offLineDetail(full)).toBe('status unchanged: the templated automation "Customer replied" is off');
+    expect(offLineDetail({ name: 'Mine', templated: false })).toBe('not enrolled in "Mine": the workflow is off');
   });
 
   it('rejects unknown action types and notifications with nobody to notify', () => {

@@ -1,6 +1,12 @@
 import { createEnrollmentActivities } from '../../activities/enrollments';
 import { makeId } from '../../src/runtime';
-import { createDealPipeline, createRecord, createWorkflow, enableWorkflow } from '../support/fixtures';
+import {
+  createDealPipeline,
+  createRecord,
+  createTicketPipeline,
+  createWorkflow,
+  enableWorkflow,
+} from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -14,6 +20,17 @@ describe('beginEnrollment run twice', () => {
   });
   afterAll(() => stack.stop());
 
+  const activities = () =>
+    createEnrollmentActivities({
+      pool: stack.pool,
+      mailer: stack.mailer,
+      mailFrom: 'test@pipewright.local',
+      clock: () => new Date(),
+      log: stack.log,
+      newId: makeId,
+      webhookPolicy: { allowPrivateTargets: true, allowedHosts: [], timeoutMs: 1000 },
+    });
+
   it('answers the re-run with the recorded decision', async () => {
     const pipelineId = await createDealPipeline(stack);
     const workflowId = await createWorkflow(stack, {
@@ -24,15 +41,7 @@ describe('beginEnrollment run twice', () => {
     });
     await enableWorkflow(stack, workflowId);
     const recordId = await createRecord(stack, { pipelineId, stageId: 'new' });
-    const activities = createEnrollmentActivities({
-      pool: stack.pool,
-      mailer: stack.mailer,
-      mailFrom: 'test@pipewright.local',
-      clock: () => new Date(),
-      log: stack.log,
-      newId: makeId,
-      webhookPolicy: { allowPrivateTargets: true, allowedHosts: [], timeoutMs: 1000 },
-    });
+    const { beginEnrollment } = activities();
     const input = {
       enrollmentId: `enrollment/${workflowId}/${recordId}/evt-1`,
       workflowId,
@@ -41,9 +50,9 @@ describe('beginEnrollment run twice', () => {
       depth: 0,
     };
 
-    await expect(activities.beginEnrollment(input)).resolves.toEqual({ enrolled: true });
+    await expect(beginEnrollment(input)).resolves.toEqual({ enrolled: true });
     expect((await stack.http.post(`/api/workflows/${workflowId}/disable`)).status).toBe(200);
-    await expect(activities.beginEnrollment(input)).resolves.toEqual({ enrolled: true });
+    await expect(beginEnrollment(input)).resolves.toEqual({ enrolled: true });
 
     const { rows } = await stack.pool.query('SELECT id FROM enrollments WHERE workflow_id = $1', [workflowId]);
     expect(rows).toEqual([{ id: input.enrollmentId }]);
@@ -52,5 +61,33 @@ describe('beginEnrollment run twice', () => {
       [recordId],
     );
     expect(timeline.rows).toEqual([{ kind: 'enrolled' }]);
+  });
+
+  it('says the status is unchanged when a templated automation was turned off before its enrollment began', async () => {
+    const pipelineId = await createTicketPipeline(stack);
+    const path = `/api/pipelines/${pipelineId}/ticket-status-automation`;
+    const on = await stack.http.put(path).send({ customerReplied: { enabled: true, stageId: 'new' } });
+    const workflowId = on.body.customerReplied.workflowId as string;
+    const recordId = await createRecord(stack, { pipelineId, stageId: 'waiting' });
+    await stack.http
+      .put(path)
+      .send({ customerReplied: { enabled: false } })
+      .expect(200);
+
+    const reason = 'the templated automation "Customer replied" is off';
+    await expect(
+      activities().beginEnrollment({
+        enrollmentId: `enrollment/${workflowId}/${recordId}/evt-2`,
+        workflowId,
+        recordId,
+        eventId: 'evt-2',
+        depth: 0,
+      }),
+    ).resolves.toEqual({ enrolled: false, reason });
+    const { rows } = await stack.pool.query(
+      `SELECT detail FROM timeline WHERE record_id = $1 AND kind = 'not_enrolled'`,
+      [recordId],
+    );
+    expect(rows).toEqual([{ detail: `status unchanged: ${reason}` }]);
   });
 });
