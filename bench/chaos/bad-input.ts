@@ -892,6 +892,13 @@ const VALID_BODIES: Record<string, (f: Fixtures) => fc.Arbitrary<unknown>> = {
         properties: fc.dictionary(propertyName, fc.oneof(scalar, fc.constant(null)), { minKeys: 1, maxKeys: 3 }),
       }),
     ),
+  'PUT /api/pipelines/{id}/ticket-status-automation': () => {
+    const setting = fc.record(
+      { enabled: fc.boolean(), stageId: fc.constantFrom('new', 'waiting', 'closed', null) },
+      { requiredKeys: [] },
+    );
+    return fc.record({ emailSentToCustomer: setting, customerReplied: setting }, { requiredKeys: [] });
+  },
   'POST /api/events/email': (f) =>
     fc.record({
       ticketId: fc.constant(f.ticket),

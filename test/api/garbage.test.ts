@@ -12,6 +12,8 @@ const ROUTES: [Method, string][] = [
   ['post', '/api/pipelines'],
   ['get', '/api/pipelines'],
   ['get', '/api/pipelines/{pipeline}'],
+  ['get', '/api/pipelines/{pipeline}/ticket-status-automation'],
+  ['put', '/api/pipelines/{pipeline}/ticket-status-automation'],
   ['post', '/api/records'],
   ['get', '/api/records/{record}'],
   ['patch', '/api/records/{record}'],
