@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type { Pool, PoolClient } from '../src/db/pool';
 import { getRecord } from '../src/db/records';
 import type { CrmRecord } from '../src/domain';
@@ -15,6 +16,12 @@ export interface ActivityDeps {
   log: Logger;
   newId: (prefix: string) => string;
   webhookPolicy: WebhookPolicy;
+}
+
+/** What the activity that starts enrollments needs besides: a Temporal client and the task queue to start them on. */
+export interface EnrollmentStarterDeps {
+  temporal: Client;
+  taskQueue: string;
 }
 
 /** Where webhooks may go and how long one request may take; built from config by the worker. */

@@ -1,19 +1,24 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { enrollmentExists, findEarlierEnrollment, insertEnrollment } from '../src/db/enrollments';
-import { inTransaction, type Queryable } from '../src/db/pool';
+import { inTransaction } from '../src/db/pool';
 import { getRecord } from '../src/db/records';
 import { appendTimeline } from '../src/db/timeline';
 import { getWorkflow } from '../src/db/workflows';
 import {
   type Action,
   type CrmRecord,
-  describeAutomation,
+  type EnrollingEvent,
   type EnrollmentInput,
-  SOURCES_EXCLUDED_BY_DEFAULT,
+  enrollmentInput,
+  notEnrolledDetail,
+  refusalReason,
   TimelineKinds,
   type Workflow,
   type WorkflowSettings,
 } from '../src/domain';
-import type { ActivityDeps } from './deps';
+import { enrollmentSearchAttributes } from '../src/temporal/search-attributes';
+import type { enrollmentWorkflow } from '../workflows/enrollment';
+import type { ActivityDeps, EnrollmentStarterDeps } from './deps';
 
 export type { EnrollmentInput };
 
@@ -30,42 +35,90 @@ export interface RecordSnapshot {
   properties: Record<string, unknown>;
 }
 
-/** Automation chains deeper than this (A moves a record, which triggers B, which moves it …) are stopped. */
-export const MAX_AUTOMATION_DEPTH = 10;
+type Decision = { enrolled: boolean; reason?: string; workflow?: Workflow; record?: CrmRecord };
 
-/** Why a record does not enroll, or undefined when it does. Checked in order; the first reason wins. */
-async function refusalReason(
-  db: Queryable,
-  input: EnrollmentInput,
-  workflow: Workflow | undefined,
-  record: CrmRecord | undefined,
-): Promise<string | undefined> {
-  if (!workflow) return 'the workflow was deleted';
-  if (!workflow.enabled) return workflow.templated ? `${describeAutomation(workflow)} is off` : 'the workflow is off';
-  if (!record) return 'the record was deleted';
-  if (input.depth > MAX_AUTOMATION_DEPTH) {
-    return `stopped by the loop guard: this stage entry is ${input.depth} automation steps deep (limit ${MAX_AUTOMATION_DEPTH}); workflows keep triggering each other in a loop`;
+export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: ActivityDeps & EnrollmentStarterDeps) {
+  /**
+   * Decides whether the record enrolls, and records the answer: the once-only decision. The workflow row is read FOR
+   * SHARE, so a concurrent `disable` either lands first (and the record is not enrolled) or waits for this decision:
+   * no enrollment is decided after `disable` returns. A second call for the same enrollment (a retry after a crash)
+   * gives the answer that was recorded.
+   */
+  function decide(input: EnrollmentInput): Promise<Decision> {
+    return inTransaction(pool, async (db) => {
+      // One decision at a time per (workflow, record): never two enrollments of a record at once.
+      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${input.workflowId}/${input.recordId}`]);
+      const workflow = await getWorkflow(db, input.workflowId, 'FOR SHARE');
+      const record = await getRecord(db, input.recordId);
+      if (await enrollmentExists(db, input.enrollmentId)) return { enrolled: true, workflow, record };
+      const earlier = await findEarlierEnrollment(db, input.workflowId, input.recordId, input.enrollmentId);
+      const reason = refusalReason({ workflow, record, event: input, earlier });
+      const line = {
+        recordId: input.recordId,
+        workflowId: input.workflowId,
+        enrollmentId: input.enrollmentId,
+        eventId: input.eventId,
+        dedupeKey: `${input.enrollmentId}:begin`,
+      };
+      log.info(
+        { requestId: input.requestId, enrollmentId: input.enrollmentId, enrolled: !reason, reason },
+        'enrollment decided',
+      );
+      if (reason) {
+        const detail = notEnrolledDetail(workflow, reason);
+        await appendTimeline(db, { ...line, kind: TimelineKinds.notEnrolled, detail });
+        return { enrolled: false, reason, workflow, record };
+      }
+      await insertEnrollment(db, { ...input, id: input.enrollmentId });
+      await appendTimeline(db, { ...line, kind: TimelineKinds.enrolled, detail: 'enrolled' });
+      return { enrolled: true, workflow, record };
+    });
   }
-  const { trigger, settings, enrollment } = workflow;
-  if (trigger.type === 'stage_entered' && settings.unenrollOnStageExit && record.stageId !== trigger.stageId) {
-    return `the record already left stage "${trigger.stageId}" (it is in "${record.stageId}")`;
-  }
-  const excludedSource =
-    record.objectType === 'ticket' && record.source !== null && SOURCES_EXCLUDED_BY_DEFAULT.includes(record.source);
-  if (excludedSource && !enrollment.includeSources?.includes(record.source!)) {
-    return `tickets from ${record.source} are not enrolled unless the workflow lists "${record.source}" in enrollment.includeSources`;
-  }
-  const earlier = await findEarlierEnrollment(db, input.workflowId, input.recordId, input.enrollmentId);
-  if (earlier && !enrollment.reenroll) return 'the record was enrolled before and re-enrollment is off';
-  // Each email is an event of its own, enrolled even while an earlier email's enrollment runs; a stage is entered
-  // once at a time.
-  if (earlier?.active && trigger.type === 'stage_entered')
-    return 'the record is still enrolled from an earlier entry; a record is never enrolled twice at once';
-  return undefined;
-}
 
-export function createEnrollmentActivities({ pool, log }: ActivityDeps) {
+  /** Starts the enrollment's own workflow; one that was started before (a retried batch) counts as started. */
+  async function startEnrollmentWorkflow(input: EnrollmentInput, pipelineId: string): Promise<void> {
+    try {
+      await temporal.workflow.start<typeof enrollmentWorkflow>('enrollmentWorkflow', {
+        workflowId: input.enrollmentId,
+        taskQueue,
+        // The same event never enrolls twice, even after an earlier enrollment for it has finished.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: enrollmentSearchAttributes({ ...input, pipelineId }),
+        args: [input],
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
   return {
+    /**
+     * The automation workflow's one step: decides each event's enrollment and starts the enrolled ones, each as a
+     * workflow of its own (no parent, so nothing grows the automation workflow's history). One record's events are
+     * decided one after another, in order; different records' at the same time. Safe to run again. Answers whether
+     * the workflow is on now, so that an automation workflow left running after its workflow was turned off ends.
+     */
+    async startEnrollments({
+      workflowId,
+      events,
+    }: {
+      workflowId: string;
+      events: EnrollingEvent[];
+    }): Promise<{ workflowOn: boolean }> {
+      const byRecord = new Map<string, EnrollingEvent[]>();
+      for (const event of events) byRecord.set(event.recordId, [...(byRecord.get(event.recordId) ?? []), event]);
+      await Promise.all(
+        [...byRecord.values()].map(async (recordEvents) => {
+          for (const event of recordEvents) {
+            const input = enrollmentInput(workflowId, event);
+            const decision = await decide(input);
+            if (decision.enrolled) await startEnrollmentWorkflow(input, decision.workflow!.pipelineId);
+          }
+        }),
+      );
+      return { workflowOn: (await getWorkflow(pool, workflowId))?.enabled === true };
+    },
+
     /** The current definition, or null when the workflow was deleted. Run as a local activity before each step. */
     async loadDefinition({ workflowId }: { workflowId: string }): Promise<DefinitionSnapshot | null> {
       const workflow = await getWorkflow(pool, workflowId);
@@ -84,41 +137,10 @@ export function createEnrollmentActivities({ pool, log }: ActivityDeps) {
       return record ? { stageId: record.stageId, properties: record.properties } : null;
     },
 
-    /**
-     * Decides whether the record enrolls, and records the answer. The workflow row is read FOR SHARE, so a
-     * concurrent `disable` either lands first (and the record is not enrolled) or waits for this decision:
-     * no enrollment starts after `disable` returns.
-     */
+    /** An enrollment's first step: the decision `startEnrollments` recorded, or a new one when none was. */
     async beginEnrollment(input: EnrollmentInput): Promise<{ enrolled: boolean; reason?: string }> {
-      return inTransaction(pool, async (db) => {
-        // One decision at a time per (workflow, record): never two enrollments of a record at once.
-        await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${input.workflowId}/${input.recordId}`]);
-        // A re-run (the first run's answer was lost in a crash) gives the answer that was recorded.
-        if (await enrollmentExists(db, input.enrollmentId)) return { enrolled: true };
-        const workflow = await getWorkflow(db, input.workflowId, 'FOR SHARE');
-        const record = await getRecord(db, input.recordId);
-        const reason = await refusalReason(db, input, workflow, record);
-        const line = {
-          recordId: input.recordId,
-          workflowId: input.workflowId,
-          enrollmentId: input.enrollmentId,
-          eventId: input.eventId,
-          dedupeKey: `${input.enrollmentId}:begin`,
-        };
-        log.info(
-          { requestId: input.requestId, enrollmentId: input.enrollmentId, enrolled: !reason, reason },
-          'enrollment decided',
-        );
-        if (reason) {
-          // A templated automation that does not act leaves the ticket's status as it is, and says so.
-          const outcome = workflow?.templated ? 'status unchanged' : 'not enrolled';
-          await appendTimeline(db, { ...line, kind: TimelineKinds.notEnrolled, detail: `${outcome}: ${reason}` });
-          return { enrolled: false, reason };
-        }
-        await insertEnrollment(db, { ...input, id: input.enrollmentId });
-        await appendTimeline(db, { ...line, kind: TimelineKinds.enrolled, detail: 'enrolled' });
-        return { enrolled: true };
-      });
+      const { enrolled, reason } = await decide(input);
+      return reason === undefined ? { enrolled } : { enrolled, reason };
     },
   };
 }

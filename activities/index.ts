@@ -1,18 +1,18 @@
 import type { ActionActivityName } from '../src/domain';
 import { createAuditActivities } from './audit';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps, EnrollmentStarterDeps } from './deps';
 import { createEmailActivities } from './email';
 import { createEnrollmentActivities } from './enrollments';
 import { createRecordActivities } from './records';
 import { createTaskActivities } from './tasks';
 import { createWebhookActivities } from './webhook';
 
-export type { ActivityDeps, WebhookPolicy } from './deps';
+export type { ActivityDeps, EnrollmentStarterDeps, WebhookPolicy } from './deps';
 export type { ProgressInput } from './audit';
 export type { DefinitionSnapshot, EnrollmentInput } from './enrollments';
 
 /** Builds every activity with its dependencies; the worker registers the result. */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps & EnrollmentStarterDeps) {
   const activities = {
     ...createEnrollmentActivities(deps),
     ...createAuditActivities(deps),

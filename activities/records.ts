@@ -11,6 +11,7 @@ import {
   type ActionRunInput,
   type SetPropertyConfig,
   type SetStageConfig,
+  stageEnteredEvent,
   TimelineKinds,
 } from '../src/domain';
 import { describeAutomation } from '../src/domain/ticket-status-automation';
@@ -69,21 +70,15 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
         }
         const workflow = await getWorkflow(db, input.workflowId);
         const by = workflow ? describeAutomation(workflow) : `workflow "${input.workflowId}"`;
-        await updateRecord(db, record.id, { stageId, properties: record.properties });
-        await enqueueStageEntered(
-          db,
-          {
-            eventId: newId('evt'),
-            recordId: record.id,
-            pipelineId: record.pipelineId,
-            stageId,
-            depth: input.depth + 1,
-            occurredAt: clock().toISOString(),
-            causedByEnrollmentId: input.enrollmentId,
-            requestId: input.requestId,
-          },
-          `set by ${by}`,
-        );
+        const moved = await updateRecord(db, record.id, { stageId, properties: record.properties });
+        const event = stageEnteredEvent(moved, {
+          eventId: newId('evt'),
+          occurredAt: clock(),
+          depth: input.depth + 1,
+          causedByEnrollmentId: input.enrollmentId,
+          requestId: input.requestId,
+        });
+        await enqueueStageEntered(db, event, `set by ${by}`);
         if (isTicket) {
           await appendTimeline(db, {
             ...actionCompletedLine(input, ''),

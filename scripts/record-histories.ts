@@ -1,9 +1,9 @@
 /**
- * Records a Temporal history of the enrollment workflow, for the replay test (test/workflow/replay.test.ts):
- * `npx tsx scripts/record-histories.ts <suffix>` saves `enrollment-unenrolled-<suffix>.json`. After a patched change
- * to workflow code, record a new one under a new suffix and keep the old ones: together they prove that histories
- * from before and after the patch replay. (The retired automation workflow is no longer started, so its recorded
- * histories, `automation*.json`, are the last.)
+ * Records Temporal histories of both workflows, for the replay test (test/workflow/replay.test.ts):
+ * `npx tsx scripts/record-histories.ts [suffix]` saves `automation[-suffix].json` (one shard taking events, then
+ * turned off) and `enrollment-unenrolled[-suffix].json` (every step kind, then unenrolled during a delay). After a
+ * patched change to workflow code, record new ones under a new suffix and keep the old ones: together they prove
+ * that histories from before and after the patch replay.
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -20,6 +20,7 @@ import {
   moveRecord,
   waitForTimeline,
 } from '../test/support/fixtures';
+import { automationWorkflowId } from '../src/domain';
 import { readTestEnv, TestEnv } from '../test/support/env';
 import { startTestStack } from '../test/support/stack';
 
@@ -123,6 +124,14 @@ async function main(): Promise<void> {
       completed,
     ]);
     await save('enrollment-unenrolled', rows[0]!.id);
+
+    // A second entry, then the workflow turned off: the automation workflow takes events and ends.
+    const second = await createRecord(stack, { id: 'replay-rec-2', pipelineId, stageId: 'qualified' });
+    await waitForTimeline(stack, second, 'enrolled');
+    expect((await stack.http.post(`/api/workflows/${workflowId}/disable`).send({ unenroll: true })).status).toBe(200);
+    const automation = stack.temporal.workflow.getHandle(automationWorkflowId(workflowId, 0));
+    await automation.result();
+    await save('automation', automation.workflowId);
   } finally {
     await stack.stop();
     await globalTeardown();

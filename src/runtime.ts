@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { SdkComponent } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type WebhookPolicy } from '../activities';
@@ -11,6 +11,7 @@ import { newId } from './domain';
 import type { Logger } from './log';
 import type { Mailer } from './mail/mailer';
 import { createRelay, type Relay } from './temporal/relay';
+import { ensureSearchAttributes } from './temporal/search-attributes';
 import { workflowCode } from './temporal/workflow-bundle';
 
 /** Server-side ids: a readable prefix and a random UUID. */
@@ -79,6 +80,10 @@ export async function startWorkerRuntime(options: {
   wrapActivities?: (activities: ReturnType<typeof createActivities>) => object;
 }): Promise<WorkerRuntime> {
   installTemporalRuntime(options.log);
+  // The activity that starts enrollments is a Temporal client too.
+  const clientConnection = await Connection.connect({ address: options.address });
+  const temporal = new Client({ connection: clientConnection, namespace: options.namespace });
+  await ensureSearchAttributes(temporal, options.namespace);
   const connection = await NativeConnection.connect({ address: options.address });
   const activities = createActivities({
     pool: options.pool,
@@ -88,6 +93,8 @@ export async function startWorkerRuntime(options: {
     log: options.log,
     newId: makeId,
     webhookPolicy: options.webhookPolicy,
+    temporal,
+    taskQueue: options.taskQueue,
   });
   const worker = await Worker.create({
     connection,
@@ -97,7 +104,9 @@ export async function startWorkerRuntime(options: {
     maxCachedWorkflows: options.maxCachedWorkflows,
     activities: options.wrapActivities?.(activities) ?? activities,
   });
-  const done = worker.run().finally(() => connection.close());
+  const done = worker
+    .run()
+    .finally(() => Promise.all([connection.close(), clientConnection.close()]).then(() => undefined));
   return {
     worker,
     done,

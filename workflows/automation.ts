@@ -1,98 +1,97 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { condition, continueAsNew, patched, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
-import { type EnrollingEvent, enrollmentInput } from '../src/domain/events';
-import { enrollmentWorkflow } from './enrollment';
-import { disableSignal, stageEnteredSignal, ticketEmailSignal } from './signals';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { EnrollingEvent } from '../src/domain/events';
+import { eventsSignal, switchSignal } from './signals';
 
-/**
- * Starts the children of all queued events at once, in one workflow task, rather than one workflow task per child.
- * Runs whose history began before this patch keep starting them one by one.
- */
-const BATCHED_STARTS = 'batched-child-starts';
-
-/**
- * Continue as new past this many history events even when Temporal has not suggested it: its suggestion came only
- * past 13,000 events in the benchmark (3,000 stage entries), and a run must never near the 51,200-event limit.
- * Runs whose history began before this patch keep waiting for the suggestion alone.
- */
-const BOUNDED_HISTORY = 'bounded-history';
+/** Continue as new past this many history events even when Temporal has not suggested it yet. */
 const MAX_HISTORY_EVENTS = 2_000;
 
-/** Event ids remembered across continue-as-new, enough to drop redeliveries from the relay. */
-const REMEMBERED_EVENT_IDS = 1000;
+/** Event ids remembered, across continue-as-new too: enough to drop the relay's redeliveries. */
+const REMEMBERED_EVENT_IDS = 2_000;
+
+/** Events handed to one activity call; a larger queue takes several. */
+const BATCH = 100;
+
+const { startEnrollments } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
 
 export interface AutomationInput {
   workflowId: string;
-  /** Most recent event ids handled, carried over continue-as-new. */
+  shard: number;
+  /** Events taken but not yet handed on, carried over continue-as-new. */
+  queued?: EnrollingEvent[];
+  /** The most recent event ids taken, carried over continue-as-new. */
   recentEventIds?: string[];
+  /** Turned off before the previous run continued as new: end once the queue is handed on. */
+  off?: boolean;
 }
 
 /**
- * Retired: the relay now starts each enrollment itself, as a workflow without a parent (see `startEnrollment` in
- * `src/temporal/relay.ts`); nothing starts or signals this workflow any more except `stopAutomation`. It stays
- * registered so that runs started by earlier versions start the enrollments of events they had already taken, and end
- * when their workflow is turned off.
- *
- * One per enabled workflow (`automation/<workflowId>`). Takes stage-entry and ticket-email events, drops duplicates, and starts
- * one enrollment child per event. Children are abandoned on close so they outlive this workflow's runs.
+ * One shard of an enabled workflow (`automation/<workflowId>/<shard>`), running while the workflow is on. Takes the
+ * relay's batches of events, drops the ones it has seen, and hands them to `startEnrollments`, which applies the
+ * enrollment rules and starts each enrollment as a workflow of its own: no child events reach this history, so it
+ * stays short under any stream, and it continues as new (carrying its queue) on Temporal's suggestion or past
+ * `MAX_HISTORY_EVENTS`. Turned off, it hands on what it has taken and ends.
  */
 export async function automationWorkflow(input: AutomationInput): Promise<void> {
-  const recent = [...(input.recentEventIds ?? [])];
+  const recent = input.recentEventIds ?? [];
   const seen = new Set(recent);
-  const queue: EnrollingEvent[] = [];
-  let disabled = false;
+  const queue: EnrollingEvent[] = [...(input.queued ?? [])];
+  let on = !input.off;
 
-  const take = (event: EnrollingEvent) => {
-    if (seen.has(event.eventId)) return;
-    seen.add(event.eventId);
-    recent.push(event.eventId);
-    queue.push(event);
-  };
-  setHandler(stageEnteredSignal, take);
-  setHandler(ticketEmailSignal, take);
-  setHandler(disableSignal, () => {
-    disabled = true;
+  setHandler(eventsSignal, (events) => {
+    for (const event of events) {
+      if (seen.has(event.eventId)) continue;
+      seen.add(event.eventId);
+      recent.push(event.eventId);
+      queue.push(event);
+    }
+    // Bounded memory: forget the oldest ids.
+    for (const id of recent.splice(0, Math.max(0, recent.length - REMEMBERED_EVENT_IDS))) seen.delete(id);
+  });
+  /** Counts switch signals, so that an activity's older view of the switch never overrides a newer signal. */
+  let switches = 0;
+  setHandler(switchSignal, ({ on: switchedOn }) => {
+    on = switchedOn;
+    switches++;
   });
 
-  const bounded = patched(BOUNDED_HISTORY);
   const timeToContinueAsNew = () => {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || (bounded && info.historyLength > MAX_HISTORY_EVENTS);
+    return info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS;
   };
 
   for (;;) {
-    await condition(() => queue.length > 0 || disabled || timeToContinueAsNew());
-    if (patched(BATCHED_STARTS)) {
-      // Events that arrive while a batch starts form the next batch: none may be left behind at continue-as-new.
-      while (queue.length > 0) {
-        await Promise.all(queue.splice(0).map((event) => startEnrollment(input.workflowId, event)));
-      }
-    } else {
-      for (let event = queue.shift(); event; event = queue.shift()) {
-        await startEnrollment(input.workflowId, event);
-      }
+    await condition(() => queue.length > 0 || !on || timeToContinueAsNew());
+    while (queue.length > 0 && !timeToContinueAsNew()) {
+      const switchesBefore = switches;
+      const { workflowOn } = await startEnrollments({ workflowId: input.workflowId, events: queue.splice(0, BATCH) });
+      // Turned off without this run hearing of it (a stop that crossed a late batch): end like a switched-off one.
+      if (!workflowOn && switches === switchesBefore) on = false;
     }
-    if (disabled) return;
     if (timeToContinueAsNew()) {
+      await condition(allHandlersFinished);
       await continueAsNew<typeof automationWorkflow>({
         workflowId: input.workflowId,
-        recentEventIds: recent.slice(-REMEMBERED_EVENT_IDS),
+        shard: input.shard,
+        queued: queue.splice(0),
+        recentEventIds: recent,
+        ...(!on && { off: true }),
       });
     }
-  }
-}
-
-async function startEnrollment(workflowId: string, event: EnrollingEvent): Promise<void> {
-  const input = enrollmentInput(workflowId, event);
-  try {
-    await startChild(enrollmentWorkflow, {
-      workflowId: input.enrollmentId,
-      parentClosePolicy: 'ABANDON',
-      // The same event never enrolls twice, even after an earlier enrollment for it has finished.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      args: [input],
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    if (!on && queue.length === 0) {
+      await condition(allHandlersFinished);
+      // A batch or a switch back on that came in meanwhile keeps it running.
+      if (!on && queue.length === 0) return;
+    }
   }
 }

@@ -3,7 +3,6 @@ import {
   CancellationScope,
   isCancellation,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -17,7 +16,6 @@ import {
   type ActionRunInput,
   isEffectAction,
   type RetryGroup,
-  RetryGroups,
 } from '../src/domain/action-routes';
 import type { Action } from '../src/domain/actions';
 import { evaluateConditions, matchValueCase, pickSplit } from '../src/domain/branching';
@@ -34,20 +32,11 @@ const bookkeeping = proxyLocalActivities<Activities>({
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
 
-const { beginEnrollment } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
-});
-
 /**
  * Database-only work — the enrollment decision and the `quickDb` actions (tasks, properties, stages) — runs as local
  * activities: inside the workflow task, without a round trip through the task queue. Once-only still holds, since
- * each is idempotent by its key (a re-run after a crash finds its ledger row). Enrollments whose history began
- * before this patch keep running those as regular activities.
+ * each is idempotent by its key (a re-run after a crash finds its ledger row).
  */
-const LOCAL_DB_WORK = 'local-db-work';
-
-/** The `quickDb` group's options, for its regular and its local activities alike. */
 const QUICK_DB = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
@@ -59,7 +48,7 @@ type ActionActivity = (input: ActionRunInput) => Promise<ActionOutcome>;
 
 /** Retry-policy groups, one proxy each; `ActionRoutes` says which group an action uses. */
 const effects: Record<RetryGroup, Activities> = {
-  quickDb: proxyActivities<Activities>(QUICK_DB),
+  quickDb: localDb,
   smtp: proxyActivities<Activities>({
     startToCloseTimeout: '1m',
     retry: {
@@ -129,7 +118,7 @@ async function walkActions(
   input: EnrollmentInput,
   progress: (change: Progress) => Promise<void>,
 ): Promise<EnrollmentResult> {
-  const begin = await (patched(LOCAL_DB_WORK) ? localDb.beginEnrollment(input) : beginEnrollment(input));
+  const begin = await localDb.beginEnrollment(input);
   if (!begin.enrolled) return { status: 'not_enrolled', reason: begin.reason ?? 'not enrolled' };
   log.info('enrollment started', { requestId: input.requestId, recordId: input.recordId, eventId: input.eventId });
 
@@ -320,8 +309,7 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
   }
   await progress({ status: 'running', currentActionId: action.id });
   const entry = ActionRoutes[action.type];
-  const proxies = entry.retry === RetryGroups.quickDb && patched(LOCAL_DB_WORK) ? localDb : effects[entry.retry];
-  const run = (proxies as unknown as Record<ActionActivityName, ActionActivity>)[entry.activity];
+  const run = (effects[entry.retry] as unknown as Record<ActionActivityName, ActionActivity>)[entry.activity];
   try {
     await run({
       key,

@@ -1,14 +1,14 @@
 import { defineSignal } from '@temporalio/workflow';
-import type { StageEnteredEvent, TicketEmailEvent } from '../src/domain/events';
+import type { EnrollingEvent } from '../src/domain/events';
 
-/** A record entered the stage that the workflow's trigger names. Sent by the relay with signalWithStart. */
-export const stageEnteredSignal = defineSignal<[StageEnteredEvent]>('stageEntered');
+/**
+ * Events for one shard of an automation workflow, in the order they happened: everything one delivery round of the
+ * relay has for it, in one signal (sent with signalWithStart).
+ */
+export const eventsSignal = defineSignal<[EnrollingEvent[]]>('events');
 
-/** An email on a ticket fired the workflow's `ticket_email` trigger. Sent by the relay with signalWithStart. */
-export const ticketEmailSignal = defineSignal<[TicketEmailEvent]>('ticketEmail');
-
-/** The workflow was turned off: the automation workflow stops taking events and completes. */
-export const disableSignal = defineSignal('disable');
+/** The workflow was turned on (`on: true`) or off: an automation workflow that is off ends once its queue is empty. */
+export const switchSignal = defineSignal<[{ on: boolean }]>('switch');
 
 /** Ends one enrollment: its record left the trigger stage, or the workflow was turned off with `unenroll`. */
 export const unenrollSignal = defineSignal<[{ reason: string }]>('unenroll');

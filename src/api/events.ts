@@ -6,7 +6,14 @@ import type { PoolClient } from '../db/pool';
 import { getRecord, updateRecord } from '../db/records';
 import { addTicketThread, insertEmailEvent, listTicketThreads, markReopened, wasReopened } from '../db/tickets';
 import { appendTimeline } from '../db/timeline';
-import { type CrmRecord, firstOpenStage, Permissions, type Pipeline, TimelineKinds } from '../domain';
+import {
+  type CrmRecord,
+  firstOpenStage,
+  Permissions,
+  type Pipeline,
+  stageEnteredEvent,
+  TimelineKinds,
+} from '../domain';
 import {
   classificationLabel,
   classifyEmailEvent,
@@ -113,19 +120,8 @@ export function createEventsRouter({ pool, newId, clock }: ApiDeps): Router {
       kind: TimelineKinds.statusChanged,
       detail: `reopened: the customer replied on thread ${event.threadId}; status "${ticket.stageId}" → "${stage.id}"`,
     });
-    await enqueueStageEntered(
-      db,
-      {
-        eventId: newId('evt'),
-        recordId: updated.id,
-        pipelineId: updated.pipelineId,
-        stageId: stage.id,
-        depth: 0,
-        occurredAt: clock().toISOString(),
-        requestId,
-      },
-      'reopened by a customer reply',
-    );
+    const entered = stageEnteredEvent(updated, { eventId: newId('evt'), occurredAt: clock(), requestId });
+    await enqueueStageEntered(db, entered, 'reopened by a customer reply');
   }
 
   return router;

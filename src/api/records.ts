@@ -6,7 +6,14 @@ import type { Queryable } from '../db/pool';
 import { getRecord, insertRecord, mergeProperties, updateRecord } from '../db/records';
 import { addTicketThread } from '../db/tickets';
 import { listTimeline } from '../db/timeline';
-import { type CrmRecord, CreateRecordSchema, PatchRecordSchema, Permissions, type Pipeline } from '../domain';
+import {
+  type CrmRecord,
+  CreateRecordSchema,
+  PatchRecordSchema,
+  Permissions,
+  type Pipeline,
+  stageEnteredEvent,
+} from '../domain';
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
 import { conflict, notFound, unprocessable } from './problem';
@@ -16,19 +23,8 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
   const router = Router();
 
   async function stageEntered(db: Queryable, record: CrmRecord, cause: string, requestId?: string): Promise<void> {
-    await enqueueStageEntered(
-      db,
-      {
-        eventId: newId('evt'),
-        recordId: record.id,
-        pipelineId: record.pipelineId,
-        stageId: record.stageId,
-        depth: 0,
-        occurredAt: clock().toISOString(),
-        requestId,
-      },
-      cause,
-    );
+    const event = stageEnteredEvent(record, { eventId: newId('evt'), occurredAt: clock(), requestId });
+    await enqueueStageEntered(db, event, cause);
   }
 
   router.post('/', allow(Permissions.ingest), async (req, res) => {

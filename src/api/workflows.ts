@@ -6,6 +6,7 @@ import { enqueueUnenrollWorkflow } from '../db/outbox';
 import { getPipeline } from '../db/pipelines';
 import { inTransaction, type Queryable } from '../db/pool';
 import {
+  deleteWorkflow,
   getWorkflow,
   insertRevision,
   insertWorkflow,
@@ -35,7 +36,6 @@ import {
 } from '../domain';
 import { ActionEditError, addComment, insertAction, removeAction, replaceAction } from '../domain/action-edits';
 import { findAction } from '../domain/walk';
-import { stopAutomation } from '../temporal/automation-control';
 import { allow, callerName } from './auth';
 import type { ApiDeps } from './deps';
 import { conflict, formatPath, HttpProblem, notFound, unprocessable, zodFields } from './problem';
@@ -174,10 +174,8 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
   router.delete('/:id', allow(Permissions.configure), async (req, res) => {
     const id = pathId(req, 'id', 'workflow');
     await inTransaction(pool, async (db) => {
-      await requireEditableWorkflow(db, id);
-      await db.query('DELETE FROM workflows WHERE id = $1', [id]);
+      await deleteWorkflow(db, await requireEditableWorkflow(db, id));
     });
-    await stopAutomation(deps, id);
     res.status(204).end();
   });
 
@@ -211,7 +209,6 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
         await enqueueUnenrollWorkflow(db, { eventId: newId('evt'), workflowId: id, reason });
       }
     });
-    await stopAutomation(deps, id);
     res.json({ enabled: false });
   });
 

@@ -1,4 +1,4 @@
-import type { StageEnteredEvent, TicketEmailEvent, UnenrollWorkflowEvent } from '../domain';
+import type { AutomationToggleEvent, StageEnteredEvent, TicketEmailEvent, UnenrollWorkflowEvent } from '../domain';
 import { EventTypes, TimelineKinds } from '../domain';
 import type { Queryable } from './pool';
 import { appendTimeline } from './timeline';
@@ -43,9 +43,18 @@ export async function enqueueUnenrollWorkflow(db: Queryable, event: UnenrollWork
   await insertOutboxRow(db, EventTypes.unenrollWorkflow, event.eventId, '', event);
 }
 
+/**
+ * Asks the relay to make a workflow's automation workflows match its row (turned on or off, deleted, shards changed).
+ * Stored in the transaction that makes the change, so a toggle survives an unreachable Temporal.
+ */
+export async function enqueueAutomationToggle(db: Queryable, event: AutomationToggleEvent): Promise<void> {
+  await insertOutboxRow(db, EventTypes.automationToggle, event.eventId, '', event);
+}
+
 export type OutboxRow = { id: string; event_id: string; attempts: number } & (
   | { type: typeof EventTypes.stageEntered; payload: StageEnteredEvent }
   | { type: typeof EventTypes.ticketEmail; payload: TicketEmailEvent }
+  | { type: typeof EventTypes.automationToggle; payload: AutomationToggleEvent }
   | { type: typeof EventTypes.unenrollWorkflow; payload: UnenrollWorkflowEvent }
 );
 

@@ -1,4 +1,13 @@
-import type { Action, EnrollmentRules, Trigger, Workflow, WorkflowSettings } from '../domain';
+import { randomUUID } from 'node:crypto';
+import {
+  type Action,
+  type EnrollmentRules,
+  newId,
+  type Trigger,
+  type Workflow,
+  type WorkflowSettings,
+} from '../domain';
+import { enqueueAutomationToggle } from './outbox';
 import { bySeq, type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
@@ -107,13 +116,18 @@ export async function listTemplatedWorkflows(
 
 export type WorkflowChange = Partial<Pick<Workflow, 'name' | 'enabled' | 'enrollment' | 'settings' | 'actions'>>;
 
-/** Applies a change, bumps the version and records the revision with who made it and what it was. */
+/**
+ * Applies a change, bumps the version and records the revision with who made it and what it was. A change of the
+ * switch or of the shard count also queues the toggle that makes the automation workflows follow.
+ */
 export async function updateWorkflow(
   db: Queryable,
   id: string,
   change: WorkflowChange,
   revision: { by: string; change: Record<string, unknown> },
 ): Promise<Workflow> {
+  const before = await getWorkflow(db, id, 'FOR UPDATE');
+  if (!before) throw new Error(`workflow ${id} vanished during update`);
   const { rows } = await db.query<WorkflowRow>(
     `UPDATE workflows SET
        name = coalesce($2, name),
@@ -133,10 +147,22 @@ export async function updateWorkflow(
       change.actions ? JSON.stringify(change.actions) : null,
     ],
   );
-  const workflow = rows[0] && toWorkflow(rows[0]);
-  if (!workflow) throw new Error(`workflow ${id} vanished during update`);
+  const workflow = toWorkflow(rows[0]!);
   await insertRevision(db, workflow.id, workflow.version, revision);
+  if (before.enabled !== workflow.enabled || before.settings.shards !== workflow.settings.shards) {
+    await queueAutomationToggle(db, workflow.id, Math.max(before.settings.shards, workflow.settings.shards));
+  }
   return workflow;
+}
+
+/** Deletes a workflow; its automation workflows are stopped through the outbox. */
+export async function deleteWorkflow(db: Queryable, workflow: Workflow): Promise<void> {
+  await db.query('DELETE FROM workflows WHERE id = $1', [workflow.id]);
+  await queueAutomationToggle(db, workflow.id, workflow.settings.shards);
+}
+
+function queueAutomationToggle(db: Queryable, workflowId: string, shards: number): Promise<void> {
+  return enqueueAutomationToggle(db, { eventId: newId('evt', randomUUID()), workflowId, shards });
 }
 
 export async function insertRevision(

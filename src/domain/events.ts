@@ -4,6 +4,7 @@ import type { TicketEmailTrigger } from './email-events';
 export const EventTypes = {
   stageEntered: 'stage_entered',
   ticketEmail: 'ticket_email',
+  automationToggle: 'automation_toggle',
   unenrollWorkflow: 'unenroll_workflow',
 } as const;
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
@@ -36,6 +37,17 @@ export interface TicketEmailEvent {
 
 /** What starting an enrollment needs of any event that enrolls a record. */
 export type EnrollingEvent = Pick<StageEnteredEvent, 'eventId' | 'recordId' | 'depth' | 'requestId'>;
+
+/**
+ * A workflow was turned on or off, deleted, or its shard count changed: the relay makes the automation workflows
+ * `automation/<workflowId>/<0 … shards-1>` match what the workflow's row says now. `shards` is the larger of the
+ * shard counts before and after the change, so that shards no longer used are stopped too.
+ */
+export interface AutomationToggleEvent {
+  eventId: string;
+  workflowId: string;
+  shards: number;
+}
 
 /** Every running or waiting enrollment of a workflow is to end (it was turned off with `unenroll: true`). */
 export interface UnenrollWorkflowEvent {
@@ -83,14 +95,6 @@ export function enrollmentInput(workflowId: string, event: EnrollingEvent): Enro
     depth: event.depth,
     requestId: event.requestId,
   };
-}
-
-/**
- * The Temporal workflow id of the automation workflow for one Pipewright workflow. Retired: enrollments are started
- * by the relay now; kept for runs started by earlier versions.
- */
-export function automationWorkflowId(workflowId: string): string {
-  return `automation/${workflowId}`;
 }
 
 /** The Temporal workflow id of one enrollment; also the enrollment id. */

@@ -13,5 +13,6 @@ export * from './roles';
 export * from './schedule';
 export * from './template';
 export * from './ticket-status-automation';
+export * from './triggering';
 export * from './wake';
 export * from './workflow';

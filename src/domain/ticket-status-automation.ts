@@ -57,7 +57,7 @@ export function templatedAutomationDefinition(
     name,
     trigger: { type: 'ticket_email', on },
     enrollment: { reenroll: true },
-    settings: { unenrollOnStageExit: false },
+    settings: { unenrollOnStageExit: false, shards: 1 },
     actions: templatedAutomationActions(stageId),
   };
 }
@@ -86,11 +86,4 @@ export function templatedAutomationSetting(workflow: Workflow): TemplatedAutomat
 /** How timeline lines name the automation that acted: a templated one by its setting, others as workflows. */
 export function describeAutomation(workflow: Pick<Workflow, 'name' | 'templated'>): string {
   return workflow.templated ? `the templated automation "${workflow.name}"` : `workflow "${workflow.name}"`;
-}
-
-/** The `not_enrolled` line of an event that a workflow's trigger matches while the workflow is off. */
-export function offLineDetail(workflow: Pick<Workflow, 'name' | 'templated'>): string {
-  return workflow.templated
-    ? `status unchanged: ${describeAutomation(workflow)} is off`
-    : `not enrolled in "${workflow.name}": the workflow is off`;
 }

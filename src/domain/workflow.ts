@@ -4,6 +4,7 @@ import { TicketEmailTriggers } from './email-events';
 import { IdSchema } from './ids';
 import type { Pipeline } from './pipeline';
 import { ExecutionWindowSchema } from './schedule';
+import { MAX_SHARDS } from './triggering';
 import { allActions } from './walk';
 
 export const TriggerSchema = z.discriminatedUnion('type', [
@@ -43,10 +44,18 @@ export function resolveEnrollmentRules(
   return { ...merged, reenroll: merged.reenroll ?? trigger.type === 'ticket_email' };
 }
 
+const ShardsSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_SHARDS)
+  .describe('how many automation workflows share the events: a record always goes to hash(recordId) % shards');
+
 export const WorkflowSettingsSchema = z
   .object({
     unenrollOnStageExit: z.boolean().default(true),
     executionWindow: ExecutionWindowSchema.optional(),
+    shards: ShardsSchema.default(1),
   })
   .strict();
 export type WorkflowSettings = z.infer<typeof WorkflowSettingsSchema>;
@@ -56,6 +65,7 @@ const WorkflowSettingsPatchSchema = z
   .object({
     unenrollOnStageExit: z.boolean().optional(),
     executionWindow: ExecutionWindowSchema.nullable().optional(),
+    shards: ShardsSchema.optional(),
   })
   .strict();
 
@@ -77,7 +87,7 @@ export const CreateWorkflowSchema = z
     name: NameSchema,
     trigger: TriggerSchema,
     enrollment: EnrollmentRulesSchema.optional(),
-    settings: WorkflowSettingsSchema.default({ unenrollOnStageExit: true }),
+    settings: WorkflowSettingsSchema.default({ unenrollOnStageExit: true, shards: 1 }),
     actions: z.array(ActionInputSchema).max(500).default([]),
   })
   .strict();
@@ -204,12 +214,4 @@ export function findDefinitionProblems(
     }
   }
   return problems;
-}
-
-/** Ticket sources whose tickets a workflow skips unless its `enrollment.includeSources` lists them. */
-export const SOURCES_EXCLUDED_BY_DEFAULT: readonly string[] = ['chat', 'messenger'];
-
-/** True when `trigger` fires for a record entering `stageId`. */
-export function triggerMatchesStage(trigger: Trigger, stageId: string): boolean {
-  return trigger.type === 'stage_entered' && trigger.stageId === stageId;
 }

@@ -2,9 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { waitForExit } from '../child-process';
 import { portInUse } from '../net';
+import { DEV_SERVER_SEARCH_ATTRIBUTE_FLAGS } from './search-attributes';
 
 /**
- * Dev-server flags measured on a 2-core machine (see DESIGN.md): WAL and relaxed fsync on the SQLite file,
+ * Dev-server flags measured on a 2-core machine (see docs/architecture.md): WAL and relaxed fsync on the SQLite file,
  * and one task-queue partition, took the bare baseline from 22 to 50 workflows/s.
  */
 export const DEV_SERVER_TUNING = [
@@ -63,6 +64,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
     ...DEV_SERVER_TUNING,
+    ...DEV_SERVER_SEARCH_ATTRIBUTE_FLAGS,
     ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
       '--dynamic-config-value',
       `${key}=${value}`,

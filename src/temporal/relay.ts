@@ -1,24 +1,26 @@
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Pool, PoolClient } from 'pg';
 import {
+  type AutomationToggleEvent,
+  automationWorkflowId,
   type EnrollingEvent,
-  enrollmentInput,
   EventTypes,
+  notEnrolledDetail,
+  offReason,
+  shardOf,
   type StageEnteredEvent,
-  type TicketEmailEvent,
   TimelineKinds,
-  type Workflow,
+  type Trigger,
 } from '../domain';
-import { offLineDetail } from '../domain/ticket-status-automation';
 import { listActiveEnrollmentIds, listEnrollmentsLeftBehind } from '../db/enrollments';
 import { lockPendingEvents, markDelivered, OUTBOX_CHANNEL, type OutboxRow, recordDeliveryFailure } from '../db/outbox';
 import { inTransaction } from '../db/pool';
 import { appendTimeline } from '../db/timeline';
 import { withDeadline } from './client';
-import { listTriggeredWorkflows } from '../db/workflows';
+import { getWorkflow, listTriggeredWorkflows } from '../db/workflows';
 import type { Logger } from '../log';
-import { enrollmentWorkflow } from '../../workflows/enrollment';
-import { unenrollSignal } from '../../workflows/signals';
+import type { automationWorkflow } from '../../workflows/automation';
+import { eventsSignal, switchSignal, unenrollSignal } from '../../workflows/signals';
 
 export interface RelayDeps {
   pool: Pool;
@@ -41,14 +43,17 @@ const MAX_BACKOFF_MS = 30_000;
 const CALL_TIMEOUT_MS = 5_000;
 
 /**
- * Moves outbox rows to Temporal, oldest first.
- * - A stage entry or a ticket email starts an enrollment workflow in every enabled workflow whose trigger matches,
- *   and writes "not enrolled: the workflow is off" for each matching workflow that is off. A stage entry also
+ * Moves outbox rows to Temporal, oldest first. Transport only: what an event means is decided by the automation
+ * workflows it reaches (`src/domain/triggering.ts`).
+ * - Stage entries and ticket emails go to the automation workflow shard (`automation/<workflowId>/<shard>`) of every
+ *   workflow on whose trigger they match: one `signalWithStart` per shard per round, carrying all of that round's
+ *   events for it, in order. A matching workflow that is off gets a "not enrolled" line instead. A stage entry also
  *   unenrolls the record from workflows of the stage it left (when they unenroll on exit).
+ * - A toggle starts (or switches on) the shards of a workflow that is on and switches off the others.
  * - An "unenroll workflow" row signals every running or waiting enrollment of that workflow to end.
- * A row is marked delivered only after every call for it succeeded; while Temporal is unreachable it stays and is
- * retried with growing gaps. Redelivery is safe: an enrollment's workflow id is made of the workflow, the record and
- * the event, and Temporal starts no second workflow with an id it has seen; a second unenroll signal changes nothing.
+ * A row is marked delivered only once Temporal has accepted every call for it; while Temporal is unreachable it stays
+ * and is retried with growing gaps. Redelivery is safe: automation workflows drop event ids they have seen, and an
+ * enrollment's workflow id (workflow, record, event) is never started twice.
  */
 export function createRelay(deps: RelayDeps): Relay {
   const batchSize = deps.batchSize ?? 100;
@@ -65,20 +70,30 @@ export function createRelay(deps: RelayDeps): Relay {
     for (;;) {
       let failure: { id: string; error: unknown } | undefined;
       const count = await inTransaction(deps.pool, async (db) => {
-        const events = await lockPendingEvents(db, batchSize);
+        const rows = await lockPendingEvents(db, batchSize);
+        const round = new DeliveryRound();
         const done: string[] = [];
-        for (const event of events) {
+        /** Sends the round's signals; its rows are delivered once they are all accepted. */
+        const flush = async () => {
+          await round.send();
+          done.push(...round.rowIds.splice(0));
+        };
+        for (const row of rows) {
           try {
-            await deliver(db, event);
-            done.push(event.id);
+            await deliver(db, row, round, flush);
           } catch (error) {
-            // Keep order: stop at the first event that cannot be delivered; it is retried first next time.
-            failure = { id: event.id, error };
+            // Keep order: stop at the first row that cannot be delivered; it is retried first next time.
+            failure = { id: row.id, error };
             break;
           }
         }
+        try {
+          await flush();
+        } catch (error) {
+          failure ??= { id: round.rowIds[0]!, error };
+        }
         if (done.length > 0) await markDelivered(db, done);
-        return events.length;
+        return rows.length;
       });
       if (failure) {
         await recordDeliveryFailure(deps.pool, failure.id, String(failure.error));
@@ -89,73 +104,123 @@ export function createRelay(deps: RelayDeps): Relay {
     }
   }
 
-  async function deliver(db: PoolClient, event: OutboxRow): Promise<void> {
-    switch (event.type) {
-      case EventTypes.stageEntered:
-        await unenrollLeftBehind(db, event.payload);
-        return deliverStageEntered(db, event.payload);
-      case EventTypes.ticketEmail:
-        return deliverTicketEmail(db, event.payload);
-      case EventTypes.unenrollWorkflow:
-        for (const enrollmentId of await listActiveEnrollmentIds(db, event.payload.workflowId)) {
-          await unenroll(enrollmentId, event.payload.reason);
-        }
+  /** The events of one delivery round, by automation workflow shard, in the order they happened. */
+  class DeliveryRound {
+    readonly rowIds: string[] = [];
+    private readonly batches = new Map<string, { workflowId: string; shard: number; events: EnrollingEvent[] }>();
+
+    add(workflowId: string, shard: number, event: EnrollingEvent): void {
+      const id = automationWorkflowId(workflowId, shard);
+      const batch = this.batches.get(id) ?? { workflowId, shard, events: [] };
+      batch.events.push(event);
+      this.batches.set(id, batch);
+    }
+
+    async send(): Promise<void> {
+      const batches = [...this.batches.entries()];
+      this.batches.clear();
+      await Promise.all(
+        batches.map(([id, { workflowId, shard, events }]) =>
+          withDeadline(deps.temporal, CALL_TIMEOUT_MS, () =>
+            deps.temporal.workflow.signalWithStart<typeof automationWorkflow, [EnrollingEvent[]]>(
+              'automationWorkflow',
+              {
+                workflowId: id,
+                taskQueue: deps.taskQueue,
+                args: [{ workflowId, shard }],
+                signal: eventsSignal,
+                signalArgs: [events],
+              },
+            ),
+          ),
+        ),
+      );
     }
   }
 
-  async function deliverStageEntered(db: PoolClient, event: StageEnteredEvent): Promise<void> {
-    const workflows = await listTriggeredWorkflows(db, event.pipelineId, {
-      type: 'stage_entered',
-      stageId: event.stageId,
-    });
-    await enrollInEnabled(db, workflows, event);
-  }
-
-  async function deliverTicketEmail(db: PoolClient, event: TicketEmailEvent): Promise<void> {
-    const workflows = await listTriggeredWorkflows(db, event.pipelineId, { type: 'ticket_email', on: event.on });
-    await enrollInEnabled(db, workflows, event);
+  async function deliver(db: PoolClient, row: OutboxRow, round: DeliveryRound, flush: () => Promise<void>) {
+    switch (row.type) {
+      case EventTypes.stageEntered:
+        await unenrollLeftBehind(db, row.payload);
+        await route(db, round, row.payload, { type: 'stage_entered', stageId: row.payload.stageId });
+        round.rowIds.push(row.id);
+        return;
+      case EventTypes.ticketEmail:
+        await route(db, round, row.payload, { type: 'ticket_email', on: row.payload.on });
+        round.rowIds.push(row.id);
+        return;
+      case EventTypes.automationToggle:
+        // Events before a toggle reach the automation workflows before it does.
+        await flush();
+        await toggle(db, row.payload);
+        round.rowIds.push(row.id);
+        return;
+      case EventTypes.unenrollWorkflow:
+        await flush();
+        for (const enrollmentId of await listActiveEnrollmentIds(db, row.payload.workflowId)) {
+          await unenroll(enrollmentId, row.payload.reason);
+        }
+        round.rowIds.push(row.id);
+    }
   }
 
   /**
-   * Starts the enrollment of the record in each enabled workflow, all at once, and writes "not enrolled: the
-   * workflow is off" for each one that is off. (Whether the record is enrolled is decided by the enrollment's first
-   * step, against the definition as it is then.)
+   * Adds the event to the round for each enabled workflow whose trigger it matches, and writes "not enrolled" for
+   * each matching one that is off.
    */
-  async function enrollInEnabled(db: PoolClient, workflows: Workflow[], event: EnrollingEvent): Promise<void> {
-    for (const workflow of workflows.filter((candidate) => !candidate.enabled)) {
+  async function route(
+    db: PoolClient,
+    round: DeliveryRound,
+    event: EnrollingEvent & { pipelineId: string },
+    trigger: Trigger,
+  ): Promise<void> {
+    for (const workflow of await listTriggeredWorkflows(db, event.pipelineId, trigger)) {
+      if (workflow.enabled) {
+        const { eventId, recordId, depth, requestId } = event;
+        round.add(workflow.id, shardOf(recordId, workflow.settings.shards), { eventId, recordId, depth, requestId });
+        continue;
+      }
       await appendTimeline(db, {
         recordId: event.recordId,
         kind: TimelineKinds.notEnrolled,
         workflowId: workflow.id,
         eventId: event.eventId,
-        detail: offLineDetail(workflow),
+        detail: notEnrolledDetail(workflow, offReason(workflow)),
         dedupeKey: `${event.eventId}:${workflow.id}:off`,
       });
     }
-    await Promise.all(
-      workflows.filter((candidate) => candidate.enabled).map((workflow) => startEnrollment(workflow.id, event)),
-    );
   }
 
-  /**
-   * Starts one enrollment as a workflow of its own, without a parent: a long-lived parent would collect an event per
-   * child start and completion, and Temporal cannot close (continue as new) a run while such events keep arriving.
-   */
-  async function startEnrollment(workflowId: string, event: EnrollingEvent): Promise<void> {
-    const input = enrollmentInput(workflowId, event);
-    try {
-      await withDeadline(deps.temporal, CALL_TIMEOUT_MS, () =>
-        deps.temporal.workflow.start(enrollmentWorkflow, {
-          workflowId: input.enrollmentId,
-          taskQueue: deps.taskQueue,
-          // The same event never enrolls twice, even after an earlier enrollment for it has finished.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [input],
+  /** Makes the workflow's automation workflows match its row: its shards running while it is on, none otherwise. */
+  async function toggle(db: PoolClient, { workflowId, shards }: AutomationToggleEvent): Promise<void> {
+    const workflow = await getWorkflow(db, workflowId);
+    const on = workflow?.enabled ? workflow.settings.shards : 0;
+    await Promise.all(
+      Array.from({ length: Math.max(shards, on) }, (_, shard) =>
+        withDeadline(deps.temporal, CALL_TIMEOUT_MS, async () => {
+          const id = automationWorkflowId(workflowId, shard);
+          if (shard < on) {
+            await deps.temporal.workflow.signalWithStart<typeof automationWorkflow, [{ on: boolean }]>(
+              'automationWorkflow',
+              {
+                workflowId: id,
+                taskQueue: deps.taskQueue,
+                args: [{ workflowId, shard }],
+                signal: switchSignal,
+                signalArgs: [{ on: true }],
+              },
+            );
+            return;
+          }
+          try {
+            await deps.temporal.workflow.getHandle(id).signal(switchSignal, { on: false });
+          } catch (error) {
+            // A shard that is not running is off already.
+            if (!(error instanceof WorkflowNotFoundError)) throw error;
+          }
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
+      ),
+    );
   }
 
   /** A record that leaves a stage leaves the enrollments of workflows triggered by it (unless they say otherwise). */

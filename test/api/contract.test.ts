@@ -223,13 +223,16 @@ describe('HTTP contract: auth, validation and errors', () => {
     const sources = await stack.http.patch(path).send({ enrollment: { includeSources: ['chat'] } });
     expect(sources.body.enrollment).toEqual({ reenroll: true, includeSources: ['chat'] });
     const named = await stack.http.patch(path).send({ settings: { unenrollOnStageExit: true } });
-    expect(named.body.settings).toEqual({ unenrollOnStageExit: true, executionWindow: window });
+    expect(named.body.settings).toEqual({ unenrollOnStageExit: true, executionWindow: window, shards: 1 });
     const removed = await stack.http.patch(path).send({ settings: { executionWindow: null } });
-    expect(removed.body.settings).toEqual({ unenrollOnStageExit: true });
+    expect(removed.body.settings).toEqual({ unenrollOnStageExit: true, shards: 1 });
     const defaulted = await stack.http
       .post('/api/workflows')
       .send({ pipelineId, name: 'Defaults', trigger: { type: 'stage_entered', stageId: 'won' } });
-    expect(defaulted.body).toMatchObject({ enrollment: { reenroll: false }, settings: { unenrollOnStageExit: true } });
+    expect(defaulted.body).toMatchObject({
+      enrollment: { reenroll: false },
+      settings: { unenrollOnStageExit: true, shards: 1 },
+    });
   });
 
   it('keeps a client-supplied id and makes one when it is absent', async () => {

@@ -8,6 +8,7 @@ import { createDealPipeline, createRecord, createWorkflow, enableWorkflow, waitF
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 import { lazyTemporalClient } from '../../src/temporal/client';
 import { startApiRuntime } from '../../src/runtime';
+import { automationWorkflowId } from '../../src/domain';
 
 describe('events accepted while Temporal is unreachable', () => {
   let server: DevServer;
@@ -75,5 +76,46 @@ describe('events accepted while Temporal is unreachable', () => {
     expect(rows).toEqual([{ title: 'Delivered late' }]);
     const outbox = await stack.pool.query('SELECT delivered_at FROM outbox WHERE record_id = $1', [recordId]);
     expect(outbox.rows[0].delivered_at).not.toBeNull();
+  });
+
+  it('answers toggles at once while Temporal is down, and carries them out when it is back', async () => {
+    await stack.api.relay.start(); // the test before stopped it
+    const pipelineId = await createDealPipeline(stack);
+    const workflow = (name: string) =>
+      createWorkflow(stack, {
+        pipelineId,
+        name,
+        trigger: { type: 'stage_entered', stageId: 'qualified' },
+        actions: [{ id: 'task', type: 'create_task', config: { title: name } }],
+      });
+    const turnedOn = await workflow('Turned on during the outage');
+    const turnedOff = await workflow('Turned off during the outage');
+    await enableWorkflow(stack, turnedOff);
+    const automation = (workflowId: string) => stack.temporal.workflow.getHandle(automationWorkflowId(workflowId, 0));
+    await eventually(async () =>
+      (await automation(turnedOff).describe()).status.name === 'RUNNING' ? true : undefined,
+    );
+
+    await stack.worker!.stop();
+    await server.kill();
+    const started = Date.now();
+    expect((await stack.http.post(`/api/workflows/${turnedOn}/enable`)).status).toBe(200);
+    expect((await stack.http.post(`/api/workflows/${turnedOff}/disable`).send({})).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const recordId = await createRecord(stack, { pipelineId, stageId: 'qualified' });
+
+    server = await startServer();
+    await stack.startWorker();
+    await waitForTimeline(stack, recordId, 'enrollment_completed', turnedOn);
+    await eventually(async () =>
+      (await automation(turnedOn).describe()).status.name === 'RUNNING' ? true : undefined,
+    );
+    await eventually(
+      async () => ((await automation(turnedOff).describe()).status.name === 'COMPLETED' ? true : undefined),
+      20_000,
+      'the automation workflow of the workflow turned off to end',
+    );
+    const { rows } = await stack.pool.query('SELECT title FROM tasks WHERE record_id = $1', [recordId]);
+    expect(rows).toEqual([{ title: 'Turned on during the outage' }]);
   });
 });

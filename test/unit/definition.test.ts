@@ -2,11 +2,11 @@ import { type Action, ActionInputSchema } from '../../src/domain/actions';
 import type { Pipeline } from '../../src/domain/pipeline';
 import {
   describeAutomation,
-  offLineDetail,
   templatedAutomationDefinition,
   templatedAutomationKey,
   templatedAutomationSetting,
 } from '../../src/domain/ticket-status-automation';
+import { notEnrolledDetail, offReason } from '../../src/domain/triggering';
 import { CreateWorkflowSchema, findDefinitionProblems, resolveEnrollmentRules } from '../../src/domain/workflow';
 
 const pipeline: Pipeline = {
@@ -91,8 +91,11 @@ describe('workflow schemas', () => {
     const full = { ...workflow, createdAt: '', updatedAt: '' };
     expect(templatedAutomationSetting(full)).toEqual({ enabled: true, stageId: 'new', workflowId: 'tsa_1' });
     expect(describeAutomation(full)).toBe('the templated automation "Customer replied"');
-    expect(offLineDetail(full)).toBe('status unchanged: the templated automation "Customer replied" is off');
-    expect(offLineDetail({ name: 'Mine', templated: false })).toBe('not enrolled in "Mine": the workflow is off');
+    expect(notEnrolledDetail(full, offReason(full))).toBe(
+      'status unchanged: the templated automation "Customer replied" is off',
+    );
+    const mine = { name: 'Mine', templated: false };
+    expect(notEnrolledDetail(mine, offReason(mine))).toBe('not enrolled: the workflow is off');
   });
 
   it('rejects unknown action types and notifications with nobody to notify', () => {

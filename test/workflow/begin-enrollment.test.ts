@@ -29,6 +29,8 @@ describe('beginEnrollment run twice', () => {
       log: stack.log,
       newId: makeId,
       webhookPolicy: { allowPrivateTargets: true, allowedHosts: [], timeoutMs: 1000 },
+      temporal: stack.temporal,
+      taskQueue: stack.taskQueue,
     });
 
   it('answers the re-run with the recorded decision', async () => {
@@ -41,7 +43,7 @@ describe('beginEnrollment run twice', () => {
     });
     await enableWorkflow(stack, workflowId);
     const recordId = await createRecord(stack, { pipelineId, stageId: 'new' });
-    const { beginEnrollment } = activities();
+    const enrollments = activities();
     const input = {
       enrollmentId: `enrollment/${workflowId}/${recordId}/evt-1`,
       workflowId,
@@ -50,9 +52,9 @@ describe('beginEnrollment run twice', () => {
       depth: 0,
     };
 
-    await expect(beginEnrollment(input)).resolves.toEqual({ enrolled: true });
+    await expect(enrollments.beginEnrollment(input)).resolves.toEqual({ enrolled: true });
     expect((await stack.http.post(`/api/workflows/${workflowId}/disable`)).status).toBe(200);
-    await expect(beginEnrollment(input)).resolves.toEqual({ enrolled: true });
+    await expect(enrollments.beginEnrollment(input)).resolves.toEqual({ enrolled: true });
 
     const { rows } = await stack.pool.query('SELECT id FROM enrollments WHERE workflow_id = $1', [workflowId]);
     expect(rows).toEqual([{ id: input.enrollmentId }]);

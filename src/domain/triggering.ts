@@ -1,0 +1,99 @@
+import type { EnrollingEvent, StageEnteredEvent } from './events';
+import type { CrmRecord } from './record';
+import type { Workflow } from './workflow';
+
+/**
+ * Triggering: which automation an event goes to and whether it enrolls the record. One pure module, called by the
+ * relay (routing), the automation workflow's activity (before an enrollment starts) and the enrollment's first step
+ * (the final word, under a lock in PostgreSQL). No I/O and no zod, so workflow code may import it.
+ */
+
+/** Automation chains deeper than this (A moves a record, which triggers B, which moves it …) are stopped. */
+export const MAX_AUTOMATION_DEPTH = 10;
+
+/** How many automation workflows one workflow may run at most (`settings.shards`). */
+export const MAX_SHARDS = 64;
+
+/** Ticket sources whose tickets a workflow skips unless its `enrollment.includeSources` lists them. */
+export const SOURCES_EXCLUDED_BY_DEFAULT: readonly string[] = ['chat', 'messenger'];
+
+/** The Temporal workflow id of one shard of the automation workflow of a Pipewright workflow. */
+export function automationWorkflowId(workflowId: string, shard: number): string {
+  return `automation/${workflowId}/${shard}`;
+}
+
+/**
+ * The shard that takes every event of a record: `hash(recordId) % shards` (32-bit FNV-1a), so one record's events
+ * reach one automation workflow, in order.
+ */
+export function shardOf(recordId: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < recordId.length; index++) {
+    hash ^= recordId.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}
+
+/** The one builder of a stage-entry event: a record created in a stage, moved over the API, by an action or a reopen. */
+export function stageEnteredEvent(
+  record: Pick<CrmRecord, 'id' | 'pipelineId' | 'stageId'>,
+  cause: { eventId: string; occurredAt: Date; depth?: number; causedByEnrollmentId?: string; requestId?: string },
+): StageEnteredEvent {
+  return {
+    eventId: cause.eventId,
+    recordId: record.id,
+    pipelineId: record.pipelineId,
+    stageId: record.stageId,
+    depth: cause.depth ?? 0,
+    occurredAt: cause.occurredAt.toISOString(),
+    ...(cause.causedByEnrollmentId && { causedByEnrollmentId: cause.causedByEnrollmentId }),
+    ...(cause.requestId && { requestId: cause.requestId }),
+  };
+}
+
+/** What the enrollment rules look at, read by the caller. */
+export interface EnrollmentFacts {
+  /** The workflow as it is now; undefined when it was deleted. */
+  workflow: Pick<Workflow, 'enabled' | 'trigger' | 'settings' | 'enrollment' | 'name' | 'templated'> | undefined;
+  /** The record as it is now; undefined when it was deleted. */
+  record: Pick<CrmRecord, 'objectType' | 'stageId' | 'source'> | undefined;
+  event: Pick<EnrollingEvent, 'depth'>;
+  /** Another enrollment of the record in the workflow, if any; `active` while it runs or waits. */
+  earlier: { active: boolean } | undefined;
+}
+
+/** Why the record does not enroll, or undefined when it does. Checked in order; the first reason wins. */
+export function refusalReason({ workflow, record, event, earlier }: EnrollmentFacts): string | undefined {
+  if (!workflow) return 'the workflow was deleted';
+  if (!workflow.enabled) return offReason(workflow);
+  if (!record) return 'the record was deleted';
+  if (event.depth > MAX_AUTOMATION_DEPTH) {
+    return `stopped by the loop guard: this stage entry is ${event.depth} automation steps deep (limit ${MAX_AUTOMATION_DEPTH}); workflows keep triggering each other in a loop`;
+  }
+  const { trigger, settings, enrollment } = workflow;
+  if (trigger.type === 'stage_entered' && settings.unenrollOnStageExit && record.stageId !== trigger.stageId) {
+    return `the record already left stage "${trigger.stageId}" (it is in "${record.stageId}")`;
+  }
+  const source = record.objectType === 'ticket' ? record.source : null;
+  if (source !== null && SOURCES_EXCLUDED_BY_DEFAULT.includes(source) && !enrollment.includeSources?.includes(source)) {
+    return `tickets from ${source} are not enrolled unless the workflow lists "${source}" in enrollment.includeSources`;
+  }
+  if (earlier && !enrollment.reenroll) return 'the record was enrolled before and re-enrollment is off';
+  // Each email is an event of its own, enrolled even while an earlier email's enrollment runs; a stage is entered
+  // once at a time.
+  if (earlier?.active && trigger.type === 'stage_entered') {
+    return 'the record is still enrolled from an earlier entry; a record is never enrolled twice at once';
+  }
+  return undefined;
+}
+
+/** Why an event does not enroll in a workflow that is off. */
+export function offReason(workflow: Pick<Workflow, 'name' | 'templated'>): string {
+  return workflow.templated ? `the templated automation "${workflow.name}" is off` : 'the workflow is off';
+}
+
+/** The `not_enrolled` line of a refusal: a templated automation that does not act leaves the status as it is. */
+export function notEnrolledDetail(workflow: Pick<Workflow, 'templated'> | undefined, reason: string): string {
+  return `${workflow?.templated ? 'status unchanged' : 'not enrolled'}: ${reason}`;
+}
