@@ -1,5 +1,5 @@
-import { updateEnrollment, type EnrollmentStatus } from '../src/db/enrollments';
-import { inTransaction } from '../src/db/pool';
+import { markRunningAction, updateEnrollment, type EnrollmentStatus } from '../src/db/enrollments';
+import { inTransaction, type Queryable } from '../src/db/pool';
 import { appendTimeline, type TimelineEntry } from '../src/db/timeline';
 import { type ActionRunInput, type TimelineKind, TimelineKinds } from '../src/domain';
 import type { ActivityDeps } from './deps';
@@ -15,6 +15,14 @@ export function actionCompletedLine(input: ActionRunInput, detail: string): Time
     detail,
     dedupeKey: `${input.key}:completed`,
   };
+}
+
+/**
+ * Every action activity calls this first, in its first transaction: its enrollment now runs this action. (The
+ * workflow leaves it to the action, which saves a local activity per action.)
+ */
+export function markActionStarted(db: Queryable, input: ActionRunInput): Promise<void> {
+  return markRunningAction(db, input.enrollmentId, input.actionId);
 }
 
 export interface ProgressInput {

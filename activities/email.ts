@@ -13,7 +13,7 @@ import {
   type SendInternalNotificationConfig,
   TimelineKinds,
 } from '../src/domain';
-import { actionCompletedLine } from './audit';
+import { actionCompletedLine, markActionStarted } from './audit';
 import { type ActivityDeps, NonRetryableErrors, requireRecord } from './deps';
 
 /** A Message-ID derived from the send key: a resend after a crash carries the same one. */
@@ -81,7 +81,10 @@ export function createEmailActivities({ pool, mailer, mailFrom, newId }: Activit
   return {
     /** `send_internal_notification`: one email per recipient (listed users and, if asked, the record owner). */
     async sendInternalNotification(input: ActionRunInput<SendInternalNotificationConfig>): Promise<ActionOutcome> {
-      const record = await inTransaction(pool, (db) => requireRecord(db, input.recordId));
+      const record = await inTransaction(pool, async (db) => {
+        await markActionStarted(db, input);
+        return requireRecord(db, input.recordId);
+      });
       const recipients = new Set(input.config.to.users ?? []);
       const notes: string[] = [];
       if (input.config.to.owner) {
@@ -115,10 +118,10 @@ export function createEmailActivities({ pool, mailer, mailFrom, newId }: Activit
     async sendEmail(input: ActionRunInput<SendEmailConfig>): Promise<ActionOutcome> {
       const templateId =
         typeof input.config.template === 'string' ? input.config.template : input.config.template.customEmailId;
-      const { record, template } = await inTransaction(pool, async (db) => ({
-        record: await requireRecord(db, input.recordId),
-        template: await getEmailTemplate(db, templateId),
-      }));
+      const { record, template } = await inTransaction(pool, async (db) => {
+        await markActionStarted(db, input);
+        return { record: await requireRecord(db, input.recordId), template: await getEmailTemplate(db, templateId) };
+      });
       if (!template) {
         throw ApplicationFailure.create({
           type: NonRetryableErrors.invalidAction,

@@ -1,12 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { enrollmentExists, findEarlierEnrollment, insertEnrollment } from '../src/db/enrollments';
+import { enrollmentExists, insertEnrollments, listRecordEnrollments } from '../src/db/enrollments';
 import { inTransaction } from '../src/db/pool';
-import { getRecord } from '../src/db/records';
-import { appendTimeline } from '../src/db/timeline';
+import { getRecord, listRecordsById } from '../src/db/records';
+import { appendTimelineLines, type TimelineEntry } from '../src/db/timeline';
 import { getWorkflow } from '../src/db/workflows';
 import {
   type Action,
-  type CrmRecord,
   type EnrollingEvent,
   type EnrollmentInput,
   enrollmentInput,
@@ -35,55 +34,89 @@ export interface RecordSnapshot {
   properties: Record<string, unknown>;
 }
 
-type Decision = { enrolled: boolean; reason?: string; workflow?: Workflow; record?: CrmRecord };
+/** The once-only decision on one event: enrolled, or not with the reason. */
+type Decision = { input: EnrollmentInput; enrolled: boolean; reason?: string };
 
 export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: ActivityDeps & EnrollmentStarterDeps) {
   /**
-   * Decides whether the record enrolls, and records the answer: the once-only decision. The workflow row is read FOR
-   * SHARE, so a concurrent `disable` either lands first (and the record is not enrolled) or waits for this decision:
-   * no enrollment is decided after `disable` returns. A second call for the same enrollment (a retry after a crash)
-   * gives the answer that was recorded.
+   * Decides whether each event's record enrolls, in order, and records the answers: the once-only decision, for a
+   * batch of one workflow's events in one transaction. Advisory locks per (workflow, record), taken in one order,
+   * keep two decisions on a record from running at once. The workflow row is read FOR SHARE, so a concurrent `disable`
+   * either lands first (and no record is enrolled) or waits for these decisions: no enrollment is decided after
+   * `disable` returns. A decision recorded before (a retry after a crash) stands.
    */
-  function decide(input: EnrollmentInput): Promise<Decision> {
+  function decide(
+    workflowId: string,
+    inputs: EnrollmentInput[],
+  ): Promise<{ workflow?: Workflow; decisions: Decision[] }> {
     return inTransaction(pool, async (db) => {
-      // One decision at a time per (workflow, record): never two enrollments of a record at once.
-      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${input.workflowId}/${input.recordId}`]);
-      const workflow = await getWorkflow(db, input.workflowId, 'FOR SHARE');
-      const record = await getRecord(db, input.recordId);
-      if (await enrollmentExists(db, input.enrollmentId)) return { enrolled: true, workflow, record };
-      const earlier = await findEarlierEnrollment(db, input.workflowId, input.recordId, input.enrollmentId);
-      const reason = refusalReason({ workflow, record, event: input, earlier });
-      const line = {
-        recordId: input.recordId,
-        workflowId: input.workflowId,
-        enrollmentId: input.enrollmentId,
-        eventId: input.eventId,
-        dedupeKey: `${input.enrollmentId}:begin`,
-      };
-      log.info(
-        { requestId: input.requestId, enrollmentId: input.enrollmentId, enrolled: !reason, reason },
-        'enrollment decided',
+      const recordIds = [...new Set(inputs.map((input) => input.recordId))];
+      await db.query(
+        `SELECT pg_advisory_xact_lock(key) FROM
+           (SELECT hashtext($1 || '/' || record_id) AS key FROM unnest($2::text[]) AS record_id ORDER BY 1) AS locks`,
+        [workflowId, recordIds],
       );
-      if (reason) {
-        const detail = notEnrolledDetail(workflow, reason);
-        await appendTimeline(db, { ...line, kind: TimelineKinds.notEnrolled, detail });
-        return { enrolled: false, reason, workflow, record };
+      const workflow = await getWorkflow(db, workflowId, 'FOR SHARE');
+      const records = await listRecordsById(db, recordIds);
+      const enrollments = await listRecordEnrollments(db, workflowId, recordIds);
+      const decisions: Decision[] = [];
+      const lines: TimelineEntry[] = [];
+      for (const input of inputs) {
+        const line = {
+          recordId: input.recordId,
+          workflowId,
+          enrollmentId: input.enrollmentId,
+          eventId: input.eventId,
+          dedupeKey: `${input.enrollmentId}:begin`,
+        };
+        if (enrollments.some((enrollment) => enrollment.id === input.enrollmentId)) {
+          decisions.push({ input, enrolled: true });
+          continue;
+        }
+        const others = enrollments.filter((enrollment) => enrollment.recordId === input.recordId);
+        const earlier = others.length > 0 ? { active: others.some((enrollment) => enrollment.active) } : undefined;
+        const reason = refusalReason({ workflow, record: records.get(input.recordId), event: input, earlier });
+        log.info(
+          { requestId: input.requestId, enrollmentId: input.enrollmentId, enrolled: !reason, reason },
+          'enrollment decided',
+        );
+        if (reason) {
+          decisions.push({ input, enrolled: false, reason });
+          lines.push({ ...line, kind: TimelineKinds.notEnrolled, detail: notEnrolledDetail(workflow, reason) });
+          continue;
+        }
+        decisions.push({ input, enrolled: true });
+        // A later event of the same record in this batch sees this enrollment as an earlier, active one.
+        enrollments.push({ id: input.enrollmentId, recordId: input.recordId, active: true });
+        lines.push({ ...line, kind: TimelineKinds.enrolled, detail: 'enrolled' });
       }
-      await insertEnrollment(db, { ...input, id: input.enrollmentId });
-      await appendTimeline(db, { ...line, kind: TimelineKinds.enrolled, detail: 'enrolled' });
-      return { enrolled: true, workflow, record };
+      await insertEnrollments(
+        db,
+        decisions
+          .filter((decision) => decision.enrolled)
+          .map(({ input }) => ({
+            id: input.enrollmentId,
+            workflowId,
+            recordId: input.recordId,
+            eventId: input.eventId,
+          })),
+      );
+      await appendTimelineLines(db, lines);
+      return { workflow, decisions };
     });
   }
 
   /** Starts the enrollment's own workflow; one that was started before (a retried batch) counts as started. */
-  async function startEnrollmentWorkflow(input: EnrollmentInput, pipelineId: string): Promise<void> {
+  async function startEnrollmentWorkflow(input: EnrollmentInput, workflow: Workflow): Promise<void> {
     try {
       await temporal.workflow.start<typeof enrollmentWorkflow>('enrollmentWorkflow', {
         workflowId: input.enrollmentId,
         taskQueue,
         // The same event never enrolls twice, even after an earlier enrollment for it has finished.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: enrollmentSearchAttributes({ ...input, pipelineId }),
+        typedSearchAttributes: enrollmentSearchAttributes({ ...input, pipelineId: workflow.pipelineId }),
+        // The first workflow task comes back with the start, to this worker: no round trip through the task queue.
+        requestEagerStart: true,
         args: [input],
       });
     } catch (error) {
@@ -93,10 +126,10 @@ export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: A
 
   return {
     /**
-     * The automation workflow's one step: decides each event's enrollment and starts the enrolled ones, each as a
-     * workflow of its own (no parent, so nothing grows the automation workflow's history). One record's events are
-     * decided one after another, in order; different records' at the same time. Safe to run again. Answers whether
-     * the workflow is on now, so that an automation workflow left running after its workflow was turned off ends.
+     * The automation workflow's one step: decides the batch's enrollments (one record's events in the order they
+     * happened) and starts the enrolled ones, each as a workflow of its own (no parent, so nothing grows the
+     * automation workflow's history). Safe to run again. Answers whether the workflow is on, so that an automation
+     * workflow left running after its workflow was turned off ends.
      */
     async startEnrollments({
       workflowId,
@@ -105,30 +138,19 @@ export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: A
       workflowId: string;
       events: EnrollingEvent[];
     }): Promise<{ workflowOn: boolean }> {
-      const byRecord = new Map<string, EnrollingEvent[]>();
-      for (const event of events) byRecord.set(event.recordId, [...(byRecord.get(event.recordId) ?? []), event]);
-      await Promise.all(
-        [...byRecord.values()].map(async (recordEvents) => {
-          for (const event of recordEvents) {
-            const input = enrollmentInput(workflowId, event);
-            const decision = await decide(input);
-            if (decision.enrolled) await startEnrollmentWorkflow(input, decision.workflow!.pipelineId);
-          }
-        }),
+      const { workflow, decisions } = await decide(
+        workflowId,
+        events.map((event) => enrollmentInput(workflowId, event)),
       );
-      return { workflowOn: (await getWorkflow(pool, workflowId))?.enabled === true };
+      await Promise.all(
+        decisions.filter((decision) => decision.enrolled).map(({ input }) => startEnrollmentWorkflow(input, workflow!)),
+      );
+      return { workflowOn: workflow?.enabled === true };
     },
 
     /** The current definition, or null when the workflow was deleted. Run as a local activity before each step. */
     async loadDefinition({ workflowId }: { workflowId: string }): Promise<DefinitionSnapshot | null> {
-      const workflow = await getWorkflow(pool, workflowId);
-      if (!workflow) return null;
-      return {
-        enabled: workflow.enabled,
-        version: workflow.version,
-        actions: workflow.actions,
-        settings: workflow.settings,
-      };
+      return snapshotOf(await getWorkflow(pool, workflowId));
     },
 
     /** The record as branches and delays see it, read fresh; null when it was deleted. Run as a local activity. */
@@ -137,10 +159,29 @@ export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: A
       return record ? { stageId: record.stageId, properties: record.properties } : null;
     },
 
-    /** An enrollment's first step: the decision `startEnrollments` recorded, or a new one when none was. */
-    async beginEnrollment(input: EnrollmentInput): Promise<{ enrolled: boolean; reason?: string }> {
-      const { enrolled, reason } = await decide(input);
-      return reason === undefined ? { enrolled } : { enrolled, reason };
+    /**
+     * An enrollment's first step: the decision `startEnrollments` recorded (or a new one, for an enrollment started
+     * another way), and the definition its first step runs on.
+     */
+    async beginEnrollment(
+      input: EnrollmentInput,
+    ): Promise<{ enrolled: boolean; reason?: string; definition?: DefinitionSnapshot | null }> {
+      if (!(await enrollmentExists(pool, input.enrollmentId))) {
+        const [decision] = (await decide(input.workflowId, [input])).decisions;
+        if (!decision?.enrolled) return { enrolled: false, reason: decision?.reason ?? 'not enrolled' };
+      }
+      return { enrolled: true, definition: snapshotOf(await getWorkflow(pool, input.workflowId)) };
     },
+  };
+}
+
+/** The part of a workflow an enrollment reads before each step; null when the workflow was deleted. */
+function snapshotOf(workflow: Workflow | undefined): DefinitionSnapshot | null {
+  if (!workflow) return null;
+  return {
+    enabled: workflow.enabled,
+    version: workflow.version,
+    actions: workflow.actions,
+    settings: workflow.settings,
   };
 }

@@ -15,7 +15,7 @@ import {
   TimelineKinds,
 } from '../src/domain';
 import { describeAutomation } from '../src/domain/ticket-status-automation';
-import { actionCompletedLine } from './audit';
+import { actionCompletedLine, markActionStarted } from './audit';
 import { type ActivityDeps, NonRetryableErrors, requireRecord } from './deps';
 
 export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
@@ -23,6 +23,7 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
     /** `set_property`: writes one property of the record, once per (enrollment, action). */
     async setProperty(input: ActionRunInput<SetPropertyConfig>): Promise<ActionOutcome> {
       return runOnce(pool, input.key, async (db) => {
+        await markActionStarted(db, input);
         const record = await requireRecord(db, input.recordId, true);
         const { property, value } = input.config;
         await updateRecord(db, record.id, {
@@ -44,6 +45,7 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
      */
     async setStage(input: ActionRunInput<SetStageConfig>): Promise<ActionOutcome> {
       return runOnce(pool, input.key, async (db) => {
+        await markActionStarted(db, input);
         const record = await requireRecord(db, input.recordId, true);
         const { stageId } = input.config;
         const pipeline = await getPipeline(db, record.pipelineId);

@@ -8,7 +8,7 @@ import {
   parseDuration,
   renderTemplate,
 } from '../src/domain';
-import { actionCompletedLine } from './audit';
+import { actionCompletedLine, markActionStarted } from './audit';
 import { type ActivityDeps, requireRecord } from './deps';
 
 export function createTaskActivities({ pool, clock, newId }: ActivityDeps) {
@@ -16,6 +16,7 @@ export function createTaskActivities({ pool, clock, newId }: ActivityDeps) {
     /** `create_task`: one task per (enrollment, action), with its timeline line in the same transaction. */
     async createTask(input: ActionRunInput<CreateTaskConfig>): Promise<ActionOutcome> {
       return runOnce(pool, input.key, async (db) => {
+        await markActionStarted(db, input);
         const record = await requireRecord(db, input.recordId);
         const title = renderTemplate(input.config.title, record);
         const dueInMs = input.config.dueIn === undefined ? undefined : parseDuration(input.config.dueIn);

@@ -12,7 +12,7 @@ import {
   type WebhookConfig,
   WebhookConfigSchema,
 } from '../src/domain/webhook';
-import { actionCompletedLine } from './audit';
+import { actionCompletedLine, markActionStarted } from './audit';
 import { type ActivityDeps, NonRetryableErrors, requireRecord } from './deps';
 
 export { WebhookErrors } from '../src/domain/errors';
@@ -127,7 +127,10 @@ export function createWebhookActivities({ pool, clock, log, webhookPolicy }: Act
       if (done) return done;
 
       const config = parseConfig(input.config);
-      const record = await inTransaction(pool, (db) => requireRecord(db, input.recordId));
+      const record = await inTransaction(pool, async (db) => {
+        await markActionStarted(db, input);
+        return requireRecord(db, input.recordId);
+      });
       const url = parseTargetUrl(renderUrl(config.url, record));
       // Query strings often carry tokens: the timeline and failure messages show the URL without them.
       const what = `${config.method} ${url.origin}${url.pathname}`;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { SdkComponent } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type WebhookPolicy } from '../activities';
@@ -80,11 +80,11 @@ export async function startWorkerRuntime(options: {
   wrapActivities?: (activities: ReturnType<typeof createActivities>) => object;
 }): Promise<WorkerRuntime> {
   installTemporalRuntime(options.log);
-  // The activity that starts enrollments is a Temporal client too.
-  const clientConnection = await Connection.connect({ address: options.address });
-  const temporal = new Client({ connection: clientConnection, namespace: options.namespace });
-  await ensureSearchAttributes(temporal, options.namespace);
   const connection = await NativeConnection.connect({ address: options.address });
+  // The activity that starts enrollments is a Temporal client on the worker's own connection, so that a start can
+  // hand its first workflow task straight to this worker (eager start).
+  const temporal = new Client({ connection, namespace: options.namespace });
+  await ensureSearchAttributes(temporal, options.namespace);
   const activities = createActivities({
     pool: options.pool,
     mailer: options.mailer,
@@ -104,9 +104,7 @@ export async function startWorkerRuntime(options: {
     maxCachedWorkflows: options.maxCachedWorkflows,
     activities: options.wrapActivities?.(activities) ?? activities,
   });
-  const done = worker
-    .run()
-    .finally(() => Promise.all([connection.close(), clientConnection.close()]).then(() => undefined));
+  const done = worker.run().finally(() => connection.close());
   return {
     worker,
     done,

@@ -123,8 +123,11 @@ async function walkActions(
   log.info('enrollment started', { requestId: input.requestId, recordId: input.recordId, eventId: input.eventId });
 
   let walk = startWalk();
+  // The first step runs on the definition read with the decision; every later one reads it again.
+  let next: DefinitionSnapshot | null | undefined = begin.definition;
   for (;;) {
-    const definition = await bookkeeping.loadDefinition({ workflowId: input.workflowId });
+    const definition = next === undefined ? await bookkeeping.loadDefinition({ workflowId: input.workflowId }) : next;
+    next = undefined;
     if (!definition) {
       await progress({
         status: 'cancelled',
@@ -307,7 +310,7 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
     });
     return;
   }
-  await progress({ status: 'running', currentActionId: action.id });
+  // The action's activity records that the enrollment runs it (`markActionStarted`).
   const entry = ActionRoutes[action.type];
   const run = (effects[entry.retry] as unknown as Record<ActionActivityName, ActionActivity>)[entry.activity];
   try {

@@ -45,7 +45,7 @@ export interface Verdict {
 const DRAIN_STALL_MS = 3 * 60_000;
 const TIMELINE_SAMPLE = 20;
 
-/** Waits for the acknowledged events to drain, then checks every guarantee in DESIGN.md against what happened. */
+/** Waits for the acknowledged events to drain, then checks every guarantee in docs/architecture.md against what happened. */
 export async function judge(options: {
   pool: Pool;
   client: RetryingClient;

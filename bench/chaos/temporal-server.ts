@@ -9,7 +9,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { waitForExit } from '../../src/child-process';
 import { goInstallIntoCache, isExecutable, pipewrightCacheDir } from '../../src/temporal/cli';
 
-/** The Temporal server of the production topology: the version the dev server reports (DESIGN.md). */
+/** The Temporal server of the production topology: the version the dev server reports (docs/architecture.md). */
 export const TEMPORAL_SERVER_VERSION = '1.29.1';
 const SERVER_PACKAGE = 'go.temporal.io/server/cmd/server';
 const SQL_TOOL_PACKAGE = 'go.temporal.io/server/cmd/tools/sql';
@@ -287,7 +287,7 @@ function canListenOn(port: number): Promise<boolean> {
 
 /**
  * One task-queue partition: on 2 cores the default four only add matching work (measured with the dev server,
- * DESIGN.md). Namespace changes reach the caches within `system.namespaceCacheRefreshInterval` (2 s by default).
+ * docs/architecture.md). Namespace changes reach the caches within `system.namespaceCacheRefreshInterval` (2 s by default).
  */
 const DYNAMIC_CONFIG = `# Rendered by bench/chaos/temporal-server.ts.
 matching.numTaskqueueReadPartitions:

@@ -21,7 +21,7 @@ export interface WorkerMemory {
 
 /**
  * The embedded stack as `npm start` runs it — embedded PostgreSQL, the Temporal dev server on a SQLite file with
- * the flags from DESIGN.md, an SMTP sink — with the API (and relay) and each worker as their own processes, so the
+ * the flags in docs/architecture.md, an SMTP sink — with the API (and relay) and each worker as their own processes, so the
  * load generator does not share their event loop and worker memory can be read per process.
  */
 export interface BenchStack {

@@ -43,7 +43,11 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/api', api);
 
   app.use((req, _res) => {
-    throw new HttpProblem(404, 'Not found', `There is no route ${req.method} ${req.path}. See API.md for the routes.`);
+    throw new HttpProblem(
+      404,
+      'Not found',
+      `There is no route ${req.method} ${req.path}. See /openapi.json or docs/api.md for the routes.`,
+    );
   });
   app.use(problemHandler(deps.log));
   return app;

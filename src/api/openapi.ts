@@ -161,7 +161,7 @@ const noContent = (description: string): Success => ({ status: 204, description 
 
 const { read, configure, ingest, admin } = Permissions;
 
-/** Every route the app serves, in the order of API.md. */
+/** Every route the app serves, in the order of docs/api.md. */
 const ROUTES: readonly RouteSpec[] = [
   // Operations
   {

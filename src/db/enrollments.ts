@@ -20,17 +20,24 @@ export interface Enrollment {
   endedAt?: string;
 }
 
-/** Inserts a running enrollment; returns false when it exists already (a retried start). */
-export async function insertEnrollment(
+/** Inserts running enrollments in one statement; one that exists already (a retried decision) is left as it is. */
+export async function insertEnrollments(
   db: Queryable,
-  enrollment: { id: string; workflowId: string; recordId: string; eventId: string },
-): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `INSERT INTO enrollments (id, workflow_id, record_id, event_id, status) VALUES ($1, $2, $3, $4, 'running')
+  enrollments: { id: string; workflowId: string; recordId: string; eventId: string }[],
+): Promise<void> {
+  if (enrollments.length === 0) return;
+  await db.query(
+    `INSERT INTO enrollments (id, workflow_id, record_id, event_id, status)
+     SELECT id, workflow_id, record_id, event_id, 'running' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       AS e (id, workflow_id, record_id, event_id)
      ON CONFLICT (id) DO NOTHING`,
-    [enrollment.id, enrollment.workflowId, enrollment.recordId, enrollment.eventId],
+    [
+      enrollments.map((enrollment) => enrollment.id),
+      enrollments.map((enrollment) => enrollment.workflowId),
+      enrollments.map((enrollment) => enrollment.recordId),
+      enrollments.map((enrollment) => enrollment.eventId),
+    ],
   );
-  return rowCount === 1;
 }
 
 export async function enrollmentExists(db: Queryable, id: string): Promise<boolean> {
@@ -38,19 +45,18 @@ export async function enrollmentExists(db: Queryable, id: string): Promise<boole
   return rowCount === 1;
 }
 
-/** Another enrollment of the record in the workflow, if any; `active` when one is still running or waiting. */
-export async function findEarlierEnrollment(
+/** Every enrollment of these records in the workflow, oldest first; `active` while it runs or waits. */
+export async function listRecordEnrollments(
   db: Queryable,
   workflowId: string,
-  recordId: string,
-  enrollmentId: string,
-): Promise<{ active: boolean } | undefined> {
-  const { rows } = await db.query<{ active: boolean }>(
-    `SELECT bool_or(status IN ('running', 'waiting')) AS active FROM enrollments
-     WHERE workflow_id = $1 AND record_id = $2 AND id <> $3 HAVING count(*) > 0`,
-    [workflowId, recordId, enrollmentId],
+  recordIds: string[],
+): Promise<{ id: string; recordId: string; active: boolean }[]> {
+  const { rows } = await db.query<{ id: string; record_id: string; active: boolean }>(
+    `SELECT id, record_id, status IN ('running', 'waiting') AS active FROM enrollments
+     WHERE workflow_id = $1 AND record_id = ANY($2::text[]) ORDER BY started_at`,
+    [workflowId, recordIds],
   );
-  return rows[0];
+  return rows.map((row) => ({ id: row.id, recordId: row.record_id, active: row.active }));
 }
 
 /**
@@ -80,6 +86,15 @@ export async function listActiveEnrollmentIds(db: Queryable, workflowId: string)
     [workflowId],
   );
   return rows.map((row) => row.id);
+}
+
+/** Records that an enrollment runs one of its actions now (for `GET …/enrollments`), unless it has ended. */
+export async function markRunningAction(db: Queryable, enrollmentId: string, actionId: string): Promise<void> {
+  await db.query(
+    `UPDATE enrollments SET status = 'running', current_action_id = $2, wake_at = NULL
+     WHERE id = $1 AND status IN ('running', 'waiting')`,
+    [enrollmentId, actionId],
+  );
 }
 
 export async function updateEnrollment(

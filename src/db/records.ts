@@ -59,6 +59,12 @@ export async function getRecord(db: Queryable, id: string, forUpdate = false): P
   return rows[0] && toRecord(rows[0]);
 }
 
+/** Reads several records at once, by id. */
+export async function listRecordsById(db: Queryable, ids: string[]): Promise<Map<string, CrmRecord>> {
+  const { rows } = await db.query<RecordRow>('SELECT * FROM records WHERE id = ANY($1::text[])', [ids]);
+  return new Map(rows.map((row) => [row.id, toRecord(row)]));
+}
+
 /** Writes a new stage and property set and bumps the version. */
 export async function updateRecord(
   db: Queryable,

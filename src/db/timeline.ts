@@ -24,6 +24,27 @@ export interface TimelineItem {
   detail: string;
 }
 
+/** Appends lines in one statement, in order; a line whose `dedupeKey` was written already is left out. */
+export async function appendTimelineLines(db: Queryable, entries: TimelineEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const column = <K extends keyof TimelineEntry>(key: K) => entries.map((entry) => entry[key] ?? null);
+  await db.query(
+    `INSERT INTO timeline (record_id, kind, workflow_id, enrollment_id, action_id, event_id, detail, dedupe_key)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+    [
+      column('recordId'),
+      column('kind'),
+      column('workflowId'),
+      column('enrollmentId'),
+      column('actionId'),
+      column('eventId'),
+      column('detail'),
+      column('dedupeKey'),
+    ],
+  );
+}
+
 /** Appends a line to a record's timeline (the audit log). Returns false when `dedupeKey` was already written. */
 export async function appendTimeline(db: Queryable, entry: TimelineEntry): Promise<boolean> {
   const { rowCount } = await db.query(

@@ -116,11 +116,10 @@ export function createRelay(deps: RelayDeps): Relay {
       this.batches.set(id, batch);
     }
 
+    /** Signals every shard its batch; the batches are kept until all are accepted (a resend is harmless). */
     async send(): Promise<void> {
-      const batches = [...this.batches.entries()];
-      this.batches.clear();
       await Promise.all(
-        batches.map(([id, { workflowId, shard, events }]) =>
+        [...this.batches.entries()].map(([id, { workflowId, shard, events }]) =>
           withDeadline(deps.temporal, CALL_TIMEOUT_MS, () =>
             deps.temporal.workflow.signalWithStart<typeof automationWorkflow, [EnrollingEvent[]]>(
               'automationWorkflow',
@@ -135,6 +134,7 @@ export function createRelay(deps: RelayDeps): Relay {
           ),
         ),
       );
+      this.batches.clear();
     }
   }
 

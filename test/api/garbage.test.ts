@@ -3,7 +3,7 @@ import supertest from 'supertest';
 import { fingerprintDatabase } from '../../bench/chaos/bad-input';
 import { createDealPipeline, createRecord, createWorkflow } from '../support/fixtures';
 import { ADMIN_TOKEN } from '../support/env';
-import { startTestStack, type TestStack } from '../support/stack';
+import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
@@ -126,6 +126,15 @@ describe('garbage in, 4xx out, nothing changed', () => {
   /** The content of every table, which a refused request must leave as it was. */
   const fingerprint = () => fingerprintDatabase(stack.pool);
 
+  /** Waits until the relay has delivered what accepted requests queued (a toggle after an `enable`, say). */
+  const relayIdle = () =>
+    eventually(async () => {
+      const { rows } = await stack.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM outbox WHERE delivered_at IS NULL',
+      );
+      return rows[0]!.n === 0 || undefined;
+    });
+
   it('answers every malformed request with a 4xx and leaves the database as it was', async () => {
     let requests = 0;
     await fc.assert(
@@ -148,6 +157,7 @@ describe('garbage in, 4xx out, nothing changed', () => {
           const path = template.replace(/\{(\w+)\}/g, (_slot, name: string) =>
             encodeURIComponent(useRealIds ? real[name]! : (ids[name] ?? real[name]!)),
           );
+          await relayIdle();
           const before = await fingerprint();
           let request = supertest(stack.api.url)
             [method](path)

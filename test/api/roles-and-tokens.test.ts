@@ -10,7 +10,7 @@ const INGEST: Role[] = ['super_admin', 'integration'];
 const RECORD_READ: Role[] = ['super_admin', 'workflow_editor', 'viewer', 'integration'];
 const ADMIN: Role[] = ['super_admin'];
 
-/** Every /api route with the roles that may call it (API.md, "Auth and errors"). */
+/** Every /api route with the roles that may call it (docs/api.md, "Auth and roles"). */
 const MATRIX: [method: 'get' | 'post' | 'patch' | 'put' | 'delete', path: string, allowed: Role[]][] = [
   ['post', '/api/pipelines', CONFIGURE],
   ['get', '/api/pipelines', READ],

@@ -52,9 +52,16 @@ describe('beginEnrollment run twice', () => {
       depth: 0,
     };
 
-    await expect(enrollments.beginEnrollment(input)).resolves.toEqual({ enrolled: true });
+    await expect(enrollments.beginEnrollment(input)).resolves.toMatchObject({
+      enrolled: true,
+      definition: { enabled: true },
+    });
     expect((await stack.http.post(`/api/workflows/${workflowId}/disable`)).status).toBe(200);
-    await expect(enrollments.beginEnrollment(input)).resolves.toEqual({ enrolled: true });
+    // Recorded as enrolled; the definition it runs on says the workflow is off now.
+    await expect(enrollments.beginEnrollment(input)).resolves.toMatchObject({
+      enrolled: true,
+      definition: { enabled: false },
+    });
 
     const { rows } = await stack.pool.query('SELECT id FROM enrollments WHERE workflow_id = $1', [workflowId]);
     expect(rows).toEqual([{ id: input.enrollmentId }]);
