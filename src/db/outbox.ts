@@ -58,11 +58,22 @@ export type OutboxRow = { id: string; event_id: string; attempts: number } & (
   | { type: typeof EventTypes.unenrollWorkflow; payload: UnenrollWorkflowEvent }
 );
 
-/** Locks up to `limit` undelivered rows, oldest first, skipping rows another relay holds. */
+/** Any constant will do: the advisory lock that lets one relay at a time deliver. */
+const DELIVERY_LOCK = 7_311_022;
+
+/**
+ * Locks up to `limit` undelivered rows, oldest first, for the rest of the transaction; none while another relay is
+ * delivering. One relay at a time, so events reach Temporal in the order they were stored: with several API processes,
+ * two relays taking rows side by side could signal a record's later event before its earlier one.
+ */
 export async function lockPendingEvents(db: Queryable, limit: number): Promise<OutboxRow[]> {
+  const { rows: lock } = await db.query<{ held: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS held', [
+    DELIVERY_LOCK,
+  ]);
+  if (!lock[0]?.held) return [];
   const { rows } = await db.query<OutboxRow>(
     `SELECT id, event_id, type, payload, attempts FROM outbox
-     WHERE delivered_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+     WHERE delivered_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE`,
     [limit],
   );
   return rows;

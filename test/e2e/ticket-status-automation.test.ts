@@ -2,13 +2,15 @@ import supertest from 'supertest';
 import {
   createDealPipeline,
   createRecord,
+  createStatusWorkflows,
   createTicketPipeline,
   createWorkflow,
   enableWorkflow,
+  postEmail,
   timeline,
   type TimelineLine,
 } from '../support/fixtures';
-import { eventually, startTestStack, type TestStack, unique } from '../support/stack';
+import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 const CUSTOMER = 'customer@example.com';
 
@@ -39,18 +41,19 @@ describe('ticket-status automations act on every email', () => {
     };
   };
   const settingPath = (pipelineId: string) => `/api/pipelines/${pipelineId}/ticket-status-automation`;
+  /** Both templated automations on: sent to the customer → waiting, replied → new. */
+  const tickBoth = (pipelineId: string) =>
+    stack.http
+      .put(settingPath(pipelineId))
+      .send({
+        emailSentToCustomer: { enabled: true, stageId: 'waiting' },
+        customerReplied: { enabled: true, stageId: 'new' },
+      })
+      .expect(200);
 
-  /** An email on the ticket's thread: by default the customer's reply. */
+  /** An email on the ticket's thread (by default the customer's reply), accepted. */
   const email = async (ticketId: string, fields: Record<string, unknown> = {}) => {
-    const res = await stack.http.post('/api/events/email').send({
-      ticketId,
-      messageId: unique('msg'),
-      threadId: 'origin-thread',
-      direction: 'inbound',
-      from: CUSTOMER,
-      to: 'support@example.com',
-      ...fields,
-    });
+    const res = await postEmail(stack, ticketId, fields);
     expect(res.status).toBe(202);
     return res.body as { eventId: string; classification: string };
   };
@@ -178,18 +181,7 @@ describe('ticket-status automations act on every email', () => {
 
   it('moves the ticket on every email with ticket_email workflows, which re-enroll by default', async () => {
     const pipelineId = await createTicketPipeline(stack);
-    const sent = await createWorkflow(stack, {
-      pipelineId,
-      name: 'Sent → waiting',
-      trigger: { type: 'ticket_email', on: 'email_sent_to_customer' },
-      actions: [{ id: 'to-waiting', type: 'set_stage', config: { stageId: 'waiting' } }],
-    });
-    const replied = await createWorkflow(stack, {
-      pipelineId,
-      name: 'Replied → new',
-      trigger: { type: 'ticket_email', on: 'customer_replied' },
-      actions: [{ id: 'to-new', type: 'set_stage', config: { stageId: 'new' } }],
-    });
+    const { sent, replied } = await createStatusWorkflows(stack, pipelineId);
     expect((await stack.http.get(`/api/workflows/${replied}`)).body.enrollment).toEqual({ reenroll: true });
     await enableWorkflow(stack, sent);
     await enableWorkflow(stack, replied);
@@ -232,13 +224,7 @@ describe('ticket-status automations act on every email', () => {
 
   it('leaves the status of the latest email when emails arrive back to back', async () => {
     const pipelineId = await createTicketPipeline(stack);
-    await stack.http
-      .put(settingPath(pipelineId))
-      .send({
-        emailSentToCustomer: { enabled: true, stageId: 'waiting' },
-        customerReplied: { enabled: true, stageId: 'new' },
-      })
-      .expect(200);
+    await tickBoth(pipelineId);
     const endsOnReply = await createTicket(pipelineId, 'waiting');
     const endsOnAgent = await createTicket(pipelineId, 'new');
     for (let round = 0; round < 3; round++) {
@@ -255,13 +241,7 @@ describe('ticket-status automations act on every email', () => {
 
   it('changes nothing on forwards, replies to forwards and emails from the contact record or a personal inbox', async () => {
     const pipelineId = await createTicketPipeline(stack);
-    await stack.http
-      .put(settingPath(pipelineId))
-      .send({
-        emailSentToCustomer: { enabled: true, stageId: 'waiting' },
-        customerReplied: { enabled: true, stageId: 'new' },
-      })
-      .expect(200);
+    await tickBoth(pipelineId);
     const ticket = await createTicket(pipelineId, 'new');
     const ignored = [
       await email(ticket, { ...agentEmail, forwarded: true, threadId: 'fwd-thread' }),

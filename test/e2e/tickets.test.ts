@@ -1,13 +1,15 @@
 import {
   createDealPipeline,
   createRecord,
+  createStatusWorkflows,
   createTicketPipeline,
   createWorkflow,
   enableWorkflow,
+  postEmail,
   timeline,
   waitForTimeline,
 } from '../support/fixtures';
-import { eventually, startTestStack, type TestStack, unique } from '../support/stack';
+import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 describe('ticket status automations driven by emails', () => {
   let stack: TestStack;
@@ -18,34 +20,14 @@ describe('ticket status automations driven by emails', () => {
     await stack.stop();
   });
 
-  const email = (ticketId: string, fields: Record<string, unknown>) =>
-    stack.http.post('/api/events/email').send({
-      ticketId,
-      messageId: unique('msg'),
-      threadId: 'origin-thread',
-      direction: 'inbound',
-      from: 'customer@example.com',
-      to: 'support@example.com',
-      ...fields,
-    });
+  const email = (ticketId: string, fields: Record<string, unknown>) => postEmail(stack, ticketId, fields);
   const stageOf = async (id: string) => (await stack.http.get(`/api/records/${id}`)).body.stageId as string;
   const waitForStage = (id: string, stageId: string) =>
     eventually(async () => ((await stageOf(id)) === stageId ? true : undefined), 20_000, `ticket ${id} in ${stageId}`);
 
   it('moves the ticket when an email is sent from it or the customer replies, and explains ignored emails', async () => {
     const pipelineId = await createTicketPipeline(stack);
-    const sent = await createWorkflow(stack, {
-      pipelineId,
-      name: 'Sent to customer → waiting',
-      trigger: { type: 'ticket_email', on: 'email_sent_to_customer' },
-      actions: [{ id: 'to-waiting', type: 'set_stage', config: { stageId: 'waiting' } }],
-    });
-    const replied = await createWorkflow(stack, {
-      pipelineId,
-      name: 'Customer replied → new',
-      trigger: { type: 'ticket_email', on: 'customer_replied' },
-      actions: [{ id: 'to-new', type: 'set_stage', config: { stageId: 'new' } }],
-    });
+    const { sent, replied } = await createStatusWorkflows(stack, pipelineId);
     await enableWorkflow(stack, sent);
     await enableWorkflow(stack, replied);
     const ticket = await createRecord(stack, {

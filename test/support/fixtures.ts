@@ -120,3 +120,36 @@ export async function waitForTimeline(
     `a "${kind}" line in the timeline of ${recordId}`,
   );
 }
+
+/** Posts an email event on a ticket's thread: by default the customer's reply. */
+export function postEmail(stack: TestStack, ticketId: string, fields: Record<string, unknown> = {}) {
+  return stack.http.post('/api/events/email').send({
+    ticketId,
+    messageId: unique('msg'),
+    threadId: 'origin-thread',
+    direction: 'inbound',
+    from: 'customer@example.com',
+    to: 'support@example.com',
+    ...fields,
+  });
+}
+
+/** The two status workflows of a ticket pipeline of `createTicketPipeline`: sent to the customer → waiting, replied → new. */
+export async function createStatusWorkflows(
+  stack: TestStack,
+  pipelineId: string,
+): Promise<{ sent: string; replied: string }> {
+  const sent = await createWorkflow(stack, {
+    pipelineId,
+    name: 'Sent → waiting',
+    trigger: { type: 'ticket_email', on: 'email_sent_to_customer' },
+    actions: [{ id: 'to-waiting', type: 'set_stage', config: { stageId: 'waiting' } }],
+  });
+  const replied = await createWorkflow(stack, {
+    pipelineId,
+    name: 'Replied → new',
+    trigger: { type: 'ticket_email', on: 'customer_replied' },
+    actions: [{ id: 'to-new', type: 'set_stage', config: { stageId: 'new' } }],
+  });
+  return { sent, replied };
+}
