@@ -4,8 +4,9 @@ import type { Workflow } from './workflow';
 
 /**
  * Triggering: which automation an event goes to and whether it enrolls the record. One pure module, called by the
- * relay (routing), the automation workflow's activity (before an enrollment starts) and the enrollment's first step
- * (the final word, under a lock in PostgreSQL). No I/O and no zod, so workflow code may import it.
+ * routers and activities that build events, the relay (routing to a shard) and the once-only decision in PostgreSQL
+ * (made by the automation workflow's activity before an enrollment starts). No I/O and no zod, so workflow code may
+ * import it.
  */
 
 /** Automation chains deeper than this (A moves a record, which triggers B, which moves it …) are stopped. */
