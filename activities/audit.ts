@@ -4,17 +4,22 @@ import { appendTimeline, type TimelineEntry } from '../src/db/timeline';
 import { type ActionRunInput, type TimelineKind, TimelineKinds } from '../src/domain';
 import type { ActivityDeps } from './deps';
 
-/** The timeline line an action writes in the same transaction as its effect. */
-export function actionCompletedLine(input: ActionRunInput, detail: string): TimelineEntry {
+/** A timeline line of an action, written in the same transaction as its effect; `suffix` keeps it single. */
+export function actionLine(input: ActionRunInput, kind: TimelineKind, detail: string, suffix: string): TimelineEntry {
   return {
     recordId: input.recordId,
-    kind: TimelineKinds.actionCompleted,
+    kind,
     workflowId: input.workflowId,
     enrollmentId: input.enrollmentId,
     actionId: input.actionId,
     detail,
-    dedupeKey: `${input.key}:completed`,
+    dedupeKey: `${input.key}:${suffix}`,
   };
+}
+
+/** The line an action writes when it is done. */
+export function actionCompletedLine(input: ActionRunInput, detail: string): TimelineEntry {
+  return actionLine(input, TimelineKinds.actionCompleted, detail, 'completed');
 }
 
 /**

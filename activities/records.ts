@@ -15,7 +15,7 @@ import {
   TimelineKinds,
 } from '../src/domain';
 import { describeAutomation } from '../src/domain/ticket-status-automation';
-import { actionCompletedLine, markActionStarted } from './audit';
+import { actionCompletedLine, actionLine, markActionStarted } from './audit';
 import { type ActivityDeps, NonRetryableErrors, requireRecord } from './deps';
 
 export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
@@ -60,7 +60,7 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
         const email = isTicket ? await findEnrollmentEmail(db, input.enrollmentId) : undefined;
         if (email && !(await claimTicketStatus(db, record.id, email.seq))) {
           const detail = `status unchanged: a later email already set the ticket's status ("${record.stageId}")`;
-          await appendTimeline(db, { ...actionCompletedLine(input, detail), kind: TimelineKinds.actionSkipped });
+          await appendTimeline(db, actionLine(input, TimelineKinds.actionSkipped, detail, 'completed'));
           return { detail };
         }
         if (record.stageId === stageId) {
@@ -82,12 +82,9 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
         });
         await enqueueStageEntered(db, event, `set by ${by}`);
         if (isTicket) {
-          await appendTimeline(db, {
-            ...actionCompletedLine(input, ''),
-            kind: TimelineKinds.statusChanged,
-            detail: `status "${record.stageId}" → "${stageId}", set by ${by}${email ? ` for email ${email.messageId}` : ''}`,
-            dedupeKey: `${input.key}:status`,
-          });
+          const change = `status "${record.stageId}" → "${stageId}", set by ${by}`;
+          const line = `${change}${email ? ` for email ${email.messageId}` : ''}`;
+          await appendTimeline(db, actionLine(input, TimelineKinds.statusChanged, line, 'status'));
         }
         const detail = `moved record from stage "${record.stageId}" to "${stageId}"`;
         await appendTimeline(db, actionCompletedLine(input, detail));
