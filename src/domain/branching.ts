@@ -117,7 +117,12 @@ function isKnown(value: unknown): boolean {
   return true;
 }
 
-const NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+/**
+ * Decimal numerals: `12`, `1.5`, `1.`, `.5`, `-2e3`. Written so that each character can be matched one way only
+ * (the fraction's digits only after a dot), which keeps the test linear in the length of the text: the form
+ * `\d+\.?\d*` split a run of digits between its two parts in every possible way before failing.
+ */
+const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 
 /** A number, or numeric text, as a finite number; `undefined` for anything else. */
 export function asNumber(value: unknown): number | undefined {

@@ -9,10 +9,14 @@ import { WEEKDAYS } from './wake';
  * other than with `import type` (the workflow bundle runs module code again for every workflow instance).
  */
 
-/** A non-negative duration string, validated at the edge so workflows can trust it. */
+/** A non-negative duration string of at most 10 years, validated at the edge so workflows can trust it. */
 export const DurationSchema = z
   .string()
-  .refine((text) => (parseDuration(text) ?? -1) >= 0, 'use an ISO-8601 duration (PT30M, P3D) or 30s, 15m, 2h, 3d, 1w');
+  .max(64)
+  .refine(
+    (text) => (parseDuration(text) ?? -1) >= 0,
+    'use an ISO-8601 duration (PT30M, P3D) or 30s, 15m, 2h, 3d, 1w, of at most 10 years',
+  );
 
 export const WeekdaySchema = z.enum(WEEKDAYS);
 export type Weekday = z.infer<typeof WeekdaySchema>;
@@ -32,7 +36,11 @@ const UntilSchema = z
     property: z.string().min(1).max(100),
     offset: z
       .string()
-      .refine((text) => parseDuration(text) !== undefined, 'use a signed duration such as -1d, 2h or -PT30M'),
+      .max(64)
+      .refine(
+        (text) => parseDuration(text) !== undefined,
+        'use a signed duration such as -1d, 2h or -PT30M, of at most 10 years',
+      ),
     time: TimeOfDaySchema,
     timezone: TimezoneSchema,
   })

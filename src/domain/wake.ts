@@ -1,4 +1,4 @@
-import { parseDuration } from './duration';
+import { MAX_DURATION_MS, parseDuration } from './duration';
 import { parseIsoDateTime } from './iso-date-time';
 import type { DelayConfig, ExecutionWindow, Weekday } from './schedule';
 import { type TimeZone, timeZoneNamed } from './time-zone';
@@ -47,6 +47,21 @@ type DelayUntil = Extract<DelayConfig, { until: unknown }>['until'];
  * the earlier instant. Returns `{ error }` with a sentence for the timeline when the property is not a date.
  */
 export function delayWakeAt(
+  config: DelayConfig,
+  now: Date,
+  properties: Record<string, unknown>,
+): { wakeAt: Date } | { error: string } {
+  const result = anyDelayWakeAt(config, now, properties);
+  if ('error' in result) return result;
+  // Workflow code sleeps until it: a moment further than a duration may reach (a date property far in the future,
+  // a stored definition from before the limit) is refused here rather than thrown as an invalid date or timer.
+  const ahead = result.wakeAt.getTime() - now.getTime();
+  if (!Number.isFinite(ahead) || ahead > MAX_DURATION_MS)
+    return { error: 'the delay would end more than 10 years from now' };
+  return result;
+}
+
+function anyDelayWakeAt(
   config: DelayConfig,
   now: Date,
   properties: Record<string, unknown>,

@@ -140,11 +140,18 @@ describe('HTTP contract: auth, validation and errors', () => {
       pipelineId,
       name: 'Bad action',
       trigger: { type: 'stage_entered', stageId: 'new' },
-      actions: [{ type: 'create_task', config: { title: '', dueIn: 'soon' } }],
+      actions: [
+        { type: 'create_task', config: { title: '', dueIn: 'soon' } },
+        { type: 'delay', config: { for: '99999999999999d' } },
+      ],
     });
     expect(workflow.status).toBe(400);
     expect(workflow.body.errors.map((error: { path: string }) => error.path)).toEqual(
-      expect.arrayContaining(['body.actions[0].config.title', 'body.actions[0].config.dueIn']),
+      expect.arrayContaining([
+        'body.actions[0].config.title',
+        'body.actions[0].config.dueIn',
+        'body.actions[1].config.for',
+      ]),
     );
   });
 

@@ -1,6 +1,8 @@
+import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { z } from 'zod';
 import {
+  asNumber,
   type ConditionRecord,
   evaluateCondition,
   evaluateConditions,
@@ -176,6 +178,60 @@ describe('evaluateCondition', () => {
     expect(evaluateCondition({ property: 'zero', operator: 'known' }, falsy)).toBe(true);
     expect(evaluateCondition({ property: 'no', operator: 'known' }, falsy)).toBe(true);
     expect(evaluateCondition({ property: 'empty', operator: 'known' }, falsy)).toBe(false);
+  });
+});
+
+describe('asNumber', () => {
+  it.each<[string, number | undefined]>([
+    ['12', 12],
+    [' 12 ', 12],
+    ['1.5', 1.5],
+    ['1.', 1],
+    ['.5', 0.5],
+    ['-2e3', -2000],
+    ['+1E-2', 0.01],
+    ['1e', undefined],
+    ['e5', undefined],
+    ['.', undefined],
+    ['1.2.3', undefined],
+    ['0x10', undefined],
+    ['Infinity', undefined],
+    ['1_000', undefined],
+    ['', undefined],
+  ])('reads %j as %p', (text, expected) => {
+    expect(asNumber(text)).toBe(expected);
+  });
+
+  /**
+   * A megabyte of digits, refused as a number, compared by a condition and checked by its schema. In time linear in
+   * its length that takes milliseconds; a pattern that backtracks (as `\\d+\\.?\\d*` did: 100,000 digits took 18 s)
+   * would take hours and block the thread it runs on, so it runs in a worker that is ended after 30 s.
+   */
+  it('refuses or reads a megabyte of digits at once, in a condition and in its schema', async () => {
+    const probe = `
+      const { parentPort } = require('node:worker_threads');
+      require('tsx/cjs');
+      const { asNumber, evaluateCondition } = require(${JSON.stringify(require.resolve('../../src/domain/branching'))});
+      const { ConditionSchema } = require(${JSON.stringify(require.resolve('../../src/domain/conditions'))});
+      const digits = '7'.repeat(1000000);
+      const condition = { property: 'amount', operator: 'gt', value: digits + 'x' };
+      parentPort.postMessage({
+        letters: asNumber(digits + 'x') ?? null,
+        twoDots: asNumber(digits + '.5.5') ?? null,
+        tooLarge: asNumber(digits) ?? null,
+        compared: evaluateCondition(condition, { stageId: 'new', properties: { amount: digits + 'y' } }),
+        schema: ConditionSchema.safeParse(condition).success,
+      });`;
+    const worker = new Worker(probe, { eval: true });
+    const answer = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('a megabyte of digits took over 30 s: not linear')), 30_000);
+      worker.once('message', (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
+      worker.once('error', reject);
+    }).finally(() => worker.terminate());
+    expect(answer).toEqual({ letters: null, twoDots: null, tooLarge: null, compared: false, schema: false });
   });
 });
 

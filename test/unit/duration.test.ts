@@ -19,6 +19,15 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
+  it('reads durations up to 10 years (of 365.25 days) and nothing longer, either way', () => {
+    expect(parseDuration('3652d')).toBe(3652 * 86_400_000);
+    expect(parseDuration('-P521W')).toBe(-521 * 604_800_000);
+    for (const text of ['3653d', 'P522W', '-3653d', '99999999999999d', `${'9'.repeat(400)}s`, 'PT999999999H']) {
+      expect(parseDuration(text)).toBeUndefined();
+    }
+    expect(DurationSchema.safeParse('99999999999999d').error?.issues[0]?.message).toMatch(/at most 10 years/);
+  });
+
   it.each(['', 'P', 'PT', '3 days', '10', '5y', 'P1M', 'soon', '1.5h'])('rejects %p', (text) => {
     expect(parseDuration(text)).toBeUndefined();
   });

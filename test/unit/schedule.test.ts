@@ -130,7 +130,12 @@ describe('schemas', () => {
   });
 
   it.each<[string, unknown, (string | number)[], string]>([
-    ['a negative duration', { for: '-1d' }, ['for'], 'use an ISO-8601 duration (PT30M, P3D) or 30s, 15m, 2h, 3d, 1w'],
+    [
+      'a negative duration',
+      { for: '-1d' },
+      ['for'],
+      'use an ISO-8601 duration (PT30M, P3D) or 30s, 15m, 2h, 3d, 1w, of at most 10 years',
+    ],
     [
       'time without timezone',
       { until: { date: '2031-05-01T09:00:00Z', time: '09:00' } },
@@ -154,7 +159,7 @@ describe('schemas', () => {
       'an offset that is not a duration',
       { until: { property: 'renewalDate', offset: 'a day before' } },
       ['until', 'offset'],
-      'use a signed duration such as -1d, 2h or -PT30M',
+      'use a signed duration such as -1d, 2h or -PT30M, of at most 10 years',
     ],
     [
       'an unknown time zone',
@@ -203,6 +208,25 @@ describe('delayWakeAt', () => {
       ['0s', '2031-06-03T06:00:00.000Z', '2031-06-03T06:00:00.000Z'],
     ])('waits %s from %s', (duration, now, expected) => {
       expect(wake({ for: duration }, now)).toBe(expected);
+    });
+  });
+
+  describe('at most 10 years ahead', () => {
+    const now = new Date('2031-06-03T06:00:00Z');
+    it.each<[string, DelayConfig]>([
+      ['a duration a stored definition holds from before the limit', { for: '99999999999999d' }],
+      ['a date property 20 years ahead', { until: { property: 'renewal' } }],
+      ['a date 11 years ahead', { until: { date: '2042-06-03T06:00:00Z' } }],
+    ])('refuses %s instead of an invalid timer', (_what, config) => {
+      expect(delayWakeAt(config, now, { renewal: '2051-06-03T06:00:00Z' })).toEqual({
+        error: expect.stringMatching(/not a duration|more than 10 years/),
+      });
+    });
+
+    it('waits 9 years', () => {
+      expect(delayWakeAt({ until: { date: '2040-06-03T06:00:00Z' } }, now, {})).toEqual({
+        wakeAt: new Date('2040-06-03T06:00:00Z'),
+      });
     });
   });
 
@@ -462,7 +486,7 @@ describe('nextExecutionWindowStart', () => {
 });
 
 describe('properties', () => {
-  it('a delay `for` ends exactly the duration after now', () => {
+  it('a delay `for` ends exactly the duration after now, up to 10 years, and is refused beyond', () => {
     fc.assert(
       fc.property(
         nowArb,
@@ -470,7 +494,9 @@ describe('properties', () => {
         fc.constantFrom('s', 'm', 'h', 'd', 'w'),
         (now, n, unit) => {
           const ms = n * { s: 1_000, m: MINUTE_MS, h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS }[unit];
-          expect(delayWakeAt({ for: `${n}${unit}` }, now, {})).toEqual({ wakeAt: new Date(now.getTime() + ms) });
+          const expected =
+            ms <= 10 * 365.25 * DAY_MS ? { wakeAt: new Date(now.getTime() + ms) } : { error: expect.any(String) };
+          expect(delayWakeAt({ for: `${n}${unit}` }, now, {})).toEqual(expected);
         },
       ),
     );
