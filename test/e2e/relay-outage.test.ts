@@ -38,6 +38,13 @@ describe('events accepted while Temporal is unreachable', () => {
       actions: [{ id: 'task', type: 'create_task', config: { title: 'Delivered late' } }],
     });
     await enableWorkflow(stack, workflowId);
+    // The workflow is on before the outage: its automation workflow runs.
+    await eventually(async () =>
+      (await stack.temporal.workflow.getHandle(automationWorkflowId(workflowId, 0)).describe()).status.name ===
+      'RUNNING'
+        ? true
+        : undefined,
+    );
 
     await stack.worker!.stop();
     await server.kill();
