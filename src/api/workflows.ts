@@ -75,16 +75,15 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
     }
   }
 
-  async function requireWorkflow(db: Queryable, id: string): Promise<Workflow> {
-    const workflow = await getWorkflow(db, id);
+  async function requireWorkflow(db: Queryable, id: string, lock?: 'FOR UPDATE'): Promise<Workflow> {
+    const workflow = await getWorkflow(db, id, lock);
     if (!workflow) throw notFound('workflow', id);
     return workflow;
   }
 
   /** The workflow, locked for a change; a templated one is changed only through its pipeline's setting (422). */
   async function requireEditableWorkflow(db: Queryable, id: string): Promise<Workflow> {
-    const workflow = await getWorkflow(db, id, 'FOR UPDATE');
-    if (!workflow) throw notFound('workflow', id);
+    const workflow = await requireWorkflow(db, id, 'FOR UPDATE');
     if (workflow.templated) {
       const message = `workflow "${id}" carries out the templated automation "${workflow.name}" of pipeline "${workflow.pipelineId}"`;
       throw unprocessable(`Change it with PUT /api/pipelines/${workflow.pipelineId}/ticket-status-automation.`, [
