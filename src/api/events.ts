@@ -1,14 +1,14 @@
 import { Router } from 'express';
 import { getPipeline } from '../db/pipelines';
-import { withIdempotency } from '../db/idempotency';
 import { getRecord } from '../db/records';
 import { recordTicketEmail } from '../db/ticket-emails';
 import { Permissions } from '../domain';
 import { EmailEventSchema } from '../domain/email-events';
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
+import { answerOnce } from './idempotency';
 import { notFound, unprocessable } from './problem';
-import { idempotencyKey, parseInput } from './validate';
+import { parseInput } from './validate';
 
 /** `POST /api/events/email`: store, classify and deliver an email sent or received on a ticket. */
 export function createEventsRouter({ pool, newId, clock }: ApiDeps): Router {
@@ -16,7 +16,7 @@ export function createEventsRouter({ pool, newId, clock }: ApiDeps): Router {
 
   router.post('/email', allow(Permissions.ingest), async (req, res) => {
     const event = parseInput(EmailEventSchema, req.body, 'body');
-    const answer = await withIdempotency(pool, 'POST /api/events/email', idempotencyKey(req), async (db) => {
+    const answer = await answerOnce(pool, req, 'POST /api/events/email', async (db) => {
       const ticket = await getRecord(db, event.ticketId, true);
       if (!ticket) throw notFound('ticket', event.ticketId);
       const pipeline = (await getPipeline(db, ticket.pipelineId))!;

@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import { enqueueStageEntered } from '../db/outbox';
-import { withIdempotency } from '../db/idempotency';
 import { getPipeline } from '../db/pipelines';
 import type { Queryable } from '../db/pool';
 import { getRecord, insertRecord, mergeProperties, updateRecord } from '../db/records';
@@ -16,8 +15,9 @@ import {
 } from '../domain';
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
+import { answerOnce } from './idempotency';
 import { conflict, notFound, unprocessable } from './problem';
-import { checkVersion, idempotencyKey, parseIfMatch, parseInput, parsePageOnly, pathId } from './validate';
+import { checkVersion, parseIfMatch, parseInput, parsePageOnly, pathId } from './validate';
 
 export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
   const router = Router();
@@ -29,7 +29,7 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
 
   router.post('/', allow(Permissions.ingest), async (req, res) => {
     const input = parseInput(CreateRecordSchema, req.body, 'body');
-    const answer = await withIdempotency(pool, 'POST /api/records', idempotencyKey(req), async (db) => {
+    const answer = await answerOnce(pool, req, 'POST /api/records', async (db) => {
       const pipeline = await getPipeline(db, input.pipelineId);
       if (!pipeline) {
         throw unprocessable('The record names a pipeline that does not exist.', [
@@ -69,7 +69,7 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
     const id = pathId(req, 'id', 'record');
     const patch = parseInput(PatchRecordSchema, req.body, 'body');
     const expectedVersion = parseIfMatch(req.get('if-match'));
-    const answer = await withIdempotency(pool, `PATCH /api/records/${id}`, idempotencyKey(req), async (db) => {
+    const answer = await answerOnce(pool, req, `PATCH /api/records/${id}`, async (db) => {
       const current = await getRecord(db, id, true);
       if (!current) throw notFound('record', id);
       checkVersion('record', id, current.version, expectedVersion);

@@ -99,15 +99,6 @@ export function checkVersion(what: string, id: string, current: number, expected
   }
 }
 
-/** The request's `Idempotency-Key`, if any: 1–200 visible characters. */
-export function idempotencyKey(req: Request): string | undefined {
-  const key = req.get('idempotency-key');
-  if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
-    throw new HttpProblem(400, 'Invalid Idempotency-Key', 'Idempotency-Key must be 1–200 visible ASCII characters.');
-  }
-  return key;
-}
-
 /** The page a list request asks for; a cursor this API did not make is a 400. */
 export function pageRequest({ limit, cursor }: { limit: number; cursor?: string }): PageRequest {
   if (cursor === undefined) return { limit };
