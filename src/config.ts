@@ -16,6 +16,9 @@ const optionalUrl = (protocols: RegExp, hint: string) =>
     }, hint)
     .optional();
 
+/** Example values from the docs and compose files, which must never guard a real installation. */
+const PLACEHOLDER_SECRET = /change[-_ ]?me|replace[-_ ]?me|placeholder/i;
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
@@ -36,7 +39,14 @@ const EnvSchema = z.object({
   SMTP_URL: optionalUrl(/^smtps?:$/, 'use smtp://host:port or smtps://user:password@host:port'),
   SMTP_SINK_PORT: port.default(2525),
   MAIL_FROM: z.string().min(3).default('Pipewright <automations@pipewright.local>'),
-  ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, 'use at least 16 characters')
+    .refine(
+      (secret) => !PLACEHOLDER_SECRET.test(secret),
+      'is a placeholder, not a secret; set a long random one, e.g. ADMIN_TOKEN=$(openssl rand -hex 32)',
+    )
+    .optional(),
   RELAY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   WEBHOOK_ALLOWED_HOSTS: z
     .string()

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { ensureAdminToken } from './admin-token';
+import { type AdminToken, ensureAdminToken } from './admin-token';
 import type { Config } from './config';
 import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
@@ -66,8 +66,12 @@ async function main(config: Config): Promise<void> {
     });
     stops.add('api', () => api.stop());
 
-    const token = await ensureAdminToken(pool, { dataDir: config.dataDir, fromEnv: config.adminToken });
-    printBanner(say, { apiUrl: `http://localhost:${config.port}`, uiUrl, smtpUrl, token, dataDir: config.dataDir });
+    const adminToken = await ensureAdminToken(pool, {
+      dataDir: config.dataDir,
+      fromEnv: config.adminToken,
+      warn: (message) => log.warn(message),
+    });
+    printBanner(say, { apiUrl: `http://localhost:${config.port}`, uiUrl, smtpUrl, adminToken });
   } catch (error) {
     log.error({ err: error }, 'start-up failed; stopping what was started');
     await stops.stopAll();
@@ -103,15 +107,27 @@ async function startTemporal(config: Config, stops: StopList, say: (line: string
 
 function printBanner(
   say: (line: string) => void,
-  info: { apiUrl: string; uiUrl?: string; smtpUrl: string; token: string; dataDir: string },
+  info: { apiUrl: string; uiUrl?: string; smtpUrl: string; adminToken: AdminToken },
 ): void {
   say('');
   say('Pipewright is running.');
   say(`  API          ${info.apiUrl}   (try ${info.apiUrl}/readyz)`);
   if (info.uiUrl) say(`  Temporal UI  ${info.uiUrl}`);
   say(`  SMTP         ${info.smtpUrl}`);
-  say(`  Admin token  ${info.token}   (saved in ${path.join(info.dataDir, 'admin-token')})`);
+  say(`  Admin token  ${adminTokenLine(info.adminToken)}`);
   say('Press Ctrl-C to stop.');
+}
+
+/** The banner's admin-token line: the secret when this process made or read it, never one from the environment. */
+function adminTokenLine(token: AdminToken): string {
+  switch (token.source) {
+    case 'file':
+      return `${token.secret}   (saved in ${token.file})`;
+    case 'env':
+      return 'the ADMIN_TOKEN you set';
+    case 'deleted':
+      return 'deleted over the API; use a super_admin token you made';
+  }
 }
 
 if (require.main === module) runMain(main);

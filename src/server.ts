@@ -24,7 +24,12 @@ async function main(config: Config): Promise<void> {
   stops.add('postgres pool', () => pool.end());
   const applied = await migrate(pool);
   if (applied.length > 0) log.info({ applied }, 'applied database migrations');
-  await ensureAdminToken(pool, { dataDir: config.dataDir, fromEnv: config.adminToken });
+  const adminToken = await ensureAdminToken(pool, {
+    dataDir: config.dataDir,
+    fromEnv: config.adminToken,
+    warn: (message) => log.warn(message),
+  });
+  log.info({ adminToken: adminToken.source === 'file' ? adminToken.file : adminToken.source }, 'admin token');
   const temporal = lazyTemporalClient({ address: config.temporal.address!, namespace: config.temporal.namespace });
   stops.add('temporal client', () => temporal.connection.close());
   const api = await startApiRuntime({

@@ -25,7 +25,8 @@ describe('Idempotency-Key', () => {
     post: (path: string) => supertest(stack.api.url).post(path).set('Authorization', `Bearer ${token}`),
     patch: (path: string) => supertest(stack.api.url).patch(path).set('Authorization', `Bearer ${token}`),
   });
-  const [first, second] = [0, 1].map((index) => () => integrations[index]!.token);
+  const first = () => integrations[0]!.token;
+  const second = () => integrations[1]!.token;
   const recordsWith = async (property: string, value: string): Promise<string[]> => {
     const { rows } = await stack.pool.query<{ id: string }>(
       `SELECT id FROM records WHERE pipeline_id = $1 AND properties->>$2 = $3 ORDER BY id`,
