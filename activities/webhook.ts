@@ -1,19 +1,22 @@
-import { lookup } from 'node:dns/promises';
 import { ApplicationFailure } from '@temporalio/activity';
+import { fetch, Headers, type Response } from 'undici';
 import { findActionRun, runOnce } from '../src/db/action-runs';
 import { inTransaction } from '../src/db/pool';
+import { readSecretValues, SecretUnreadableError } from '../src/db/secrets';
 import { appendTimeline } from '../src/db/timeline';
 import { type ActionOutcome, type ActionRunInput, renderTemplate, type TemplateRecord } from '../src/domain';
 import { WebhookErrors } from '../src/domain/errors';
+import { fillSecrets, secretNamesIn } from '../src/domain/secrets';
 import {
   classifyWebhookStatus,
-  isPrivateAddress,
   parseRetryAfter,
   type WebhookConfig,
   WebhookConfigSchema,
+  webhookUrlTemplateProblem,
 } from '../src/domain/webhook';
 import { actionCompletedLine, markActionStarted } from './audit';
 import { type ActivityDeps, NonRetryableErrors, requireRecord } from './deps';
+import { createTargetGuard, PrivateTargetError } from './webhook-target';
 
 export { WebhookErrors } from '../src/domain/errors';
 
@@ -51,15 +54,16 @@ function parseConfig(config: unknown): WebhookConfig {
   throw invalidAction(`webhook config is invalid: ${problems.join('; ')}`);
 }
 
-function parseTargetUrl(text: string): URL {
+/** The rendered url; `shown` is how failures quote it (with secrets as `[secrets.<name>]`). */
+function parseTargetUrl(text: string, shown: string): URL {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw invalidAction(`webhook url "${text}" is not a valid URL once its placeholders are filled in`);
+    throw invalidAction(`webhook url "${shown}" is not a valid URL once its placeholders are filled in`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalidAction(`webhook url "${text}" must use http or https`);
+    throw invalidAction(`webhook url "${shown}" must use http or https`);
   }
   if (url.username || url.password) throw invalidAction('webhook url may not carry credentials; use a header');
   return url;
@@ -80,83 +84,128 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
   return message || (typeof code === 'string' ? code : error.message);
 }
 
-/** A host name as compared with the allow-list: no IPv6 brackets, no trailing dot, lower case. */
-const bareHost = (name: string) =>
-  name
-    .replace(/^\[(.*)\]$/, '$1')
-    .replace(/\.$/, '')
-    .toLowerCase();
+/** What an HTTP header value may hold once its secrets are in (RFC 9110 field-vchar, space, tab, obs-text). */
+const HEADER_OCTETS = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-export function createWebhookActivities({ pool, clock, log, webhookPolicy }: ActivityDeps) {
-  /** Refuses a target on a loopback or private address unless the policy allows it; `what` names the request. */
-  async function refusePrivateTarget(url: URL, what: string): Promise<void> {
-    if (webhookPolicy.allowPrivateTargets) return;
-    const host = bareHost(url.hostname);
-    if (webhookPolicy.allowedHosts.some((name) => bareHost(name) === host)) return;
-    let addresses: { address: string }[];
-    try {
-      addresses = await lookup(host, { all: true, verbatim: true });
-    } catch (error) {
-      throw ApplicationFailure.create({
-        type: WebhookErrors.unreachable,
-        message: `${what} failed: cannot resolve ${host} (${describeNetworkError(error, webhookPolicy.timeoutMs)})`,
-        cause: isError(error) ? error : undefined,
-      });
-    }
-    const internal = addresses.find(({ address }) => isPrivateAddress(address));
-    if (internal) {
-      throw ApplicationFailure.create({
-        type: WebhookErrors.targetRefused,
-        nonRetryable: true,
-        message:
-          `${what} refused: ${host} resolves to the private address ${internal.address}; ` +
-          'list the host in WEBHOOK_ALLOWED_HOSTS to allow it',
-      });
-    }
+/** Shows where a secret is filled in without its value. */
+const secretMark = (name: string) => `[secrets.${name}]`;
+
+/** The values of the secrets a webhook names, read when it calls; an unknown one fails the action, naming it. */
+async function readSecrets(
+  deps: Pick<ActivityDeps, 'pool' | 'secretsKey'>,
+  names: string[],
+): Promise<Map<string, string>> {
+  let found: Awaited<ReturnType<typeof readSecretValues>>;
+  try {
+    found = await readSecretValues(deps.pool, names, deps.secretsKey);
+  } catch (error) {
+    if (!(error instanceof SecretUnreadableError)) throw error;
+    // Retryable: the key is configuration an operator can fix while the action waits.
+    throw ApplicationFailure.create({ type: WebhookErrors.secretUnreadable, message: error.message });
   }
+  if (found.missing.length > 0) {
+    const list = found.missing.map((name) => `"${name}"`).join(', ');
+    throw invalidAction(
+      `webhook uses the secret${found.missing.length > 1 ? 's' : ''} ${list}, which ${found.missing.length > 1 ? 'do' : 'does'} not exist; ` +
+        `store it with PUT /api/secrets/${found.missing[0]} or change the action`,
+    );
+  }
+  return found.values;
+}
+
+/**
+ * Replaces every secret value (as it is and percent-encoded) in `text` by its mark: no failure message or timeline
+ * line can carry one, whatever a library put in its error.
+ */
+function scrubber(secrets: Map<string, string>): (text: string) => string {
+  const forms = [...secrets].flatMap(([name, value]) =>
+    [...new Set([value, encodeURIComponent(value)])].map((form) => [form, secretMark(name)] as const),
+  );
+  // Longest first, so that a value inside another is not replaced before it.
+  forms.sort(([a], [b]) => b.length - a.length);
+  return (text) => forms.reduce((result, [form, mark]) => result.split(form).join(mark), text);
+}
+
+export function createWebhookActivities({ pool, clock, log, webhookPolicy, secretsKey }: ActivityDeps) {
+  const target = createTargetGuard(webhookPolicy);
 
   return {
     /**
      * `webhook`: one HTTP request per attempt with `Idempotency-Key: <input.key>`, the same on every retry.
      * Delivery is at least once (the receiver dedupes on the key); once a 2xx/3xx is recorded in the once-only
      * ledger, a later attempt returns the stored outcome without calling again. The status decides what happens
-     * next: 5xx, 408 and 429 retry (honouring Retry-After on 429/503), any other 4xx fails the action.
+     * next: 5xx, 408 and 429 retry (honouring Retry-After on 429/503), any other 4xx fails the action. Secrets
+     * (`{{secrets.<name>}}` in the url and header values) are read here, just before the call, and every message
+     * and timeline line shows `[secrets.<name>]` instead of a value.
      */
     async callWebhook(input: ActionRunInput<WebhookConfig>): Promise<ActionOutcome> {
       const done = await findActionRun<ActionOutcome>(pool, input.key);
       if (done) return done;
 
       const config = parseConfig(input.config);
+      const urlProblem = webhookUrlTemplateProblem(config.url);
+      if (urlProblem) throw invalidAction(`webhook url refused: ${urlProblem}`);
       const record = await inTransaction(pool, async (db) => {
         await markActionStarted(db, input);
         return requireRecord(db, input.recordId);
       });
-      const url = parseTargetUrl(renderUrl(config.url, record));
+      const headerTemplates = Object.entries(config.headers ?? {});
+      const secretNames = [
+        ...new Set([config.url, ...headerTemplates.map(([, value]) => value)].flatMap(secretNamesIn)),
+      ];
+      const secrets = await readSecrets({ pool, secretsKey }, secretNames);
+      const scrub = scrubber(secrets);
+
+      const renderedUrl = renderUrl(config.url, record);
+      const shownUrl = fillSecrets(renderedUrl, secretMark);
+      const shown = parseTargetUrl(shownUrl, shownUrl);
+      const url = parseTargetUrl(
+        fillSecrets(renderedUrl, (name) => encodeURIComponent(secrets.get(name)!)),
+        shownUrl,
+      );
       // Query strings often carry tokens: the timeline and failure messages show the URL without them.
-      const what = `${config.method} ${url.origin}${url.pathname}`;
-      await refusePrivateTarget(url, what);
+      const what = `${config.method} ${shown.origin}${shown.pathname}`;
+      if (url.origin !== shown.origin) throw invalidAction(`${what} refused: a secret changed the url's host`);
 
       const headers = new Headers();
       const body = config.body === undefined ? undefined : JSON.stringify(renderBody(config.body, record));
       if (body !== undefined) headers.set('Content-Type', 'application/json');
-      for (const [name, value] of Object.entries(config.headers ?? {})) headers.set(name, value);
+      for (const [name, template] of headerTemplates) {
+        const value = fillSecrets(template, (secret) => secrets.get(secret)!);
+        if (!HEADER_OCTETS.test(value)) {
+          const named = secretNamesIn(template).map((secret) => `"${secret}"`);
+          throw invalidAction(
+            `header "${name}": the secret ${named.join(', ')} holds characters a header cannot carry`,
+          );
+        }
+        headers.set(name, value);
+      }
       headers.set('Idempotency-Key', input.key);
 
       let response: Response;
       try {
+        target.refuseLiteral(url);
         response = await fetch(url, {
           method: config.method,
           headers,
           body,
+          dispatcher: target.dispatcher,
           // A redirect is reported as the 3xx it is; following it could lead to a target the policy refuses.
           redirect: 'manual',
           signal: AbortSignal.timeout(webhookPolicy.timeoutMs),
         });
       } catch (error) {
+        const refused = error instanceof PrivateTargetError ? error : isError(error) ? error.cause : undefined;
+        if (refused instanceof PrivateTargetError) {
+          throw ApplicationFailure.create({
+            type: WebhookErrors.targetRefused,
+            nonRetryable: true,
+            message: scrub(`${what} refused: ${refused.message}`),
+          });
+        }
         throw ApplicationFailure.create({
           type: WebhookErrors.unreachable,
-          message: `${what} failed: ${describeNetworkError(error, webhookPolicy.timeoutMs)}`,
-          cause: isError(error) ? error : undefined,
+          message: scrub(`${what} failed: ${describeNetworkError(error, webhookPolicy.timeoutMs)}`),
         });
       }
       // Only the status matters; dropping the body frees the connection.
@@ -164,7 +213,7 @@ export function createWebhookActivities({ pool, clock, log, webhookPolicy }: Act
         ?.cancel()
         .catch((error: unknown) => log.debug({ err: error, key: input.key }, 'discarding a webhook response failed'));
 
-      const detail = `${what} → ${response.status}`;
+      const detail = scrub(`${what} → ${response.status}`);
       const verdict = classifyWebhookStatus(response.status);
       if (verdict === 'ok') {
         return runOnce(pool, input.key, async (db) => {

@@ -58,6 +58,16 @@ const EnvSchema = z.object({
         .filter(Boolean),
     ),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .enum(['true', 'false'], { error: 'use true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  SECRETS_KEY: z
+    .string()
+    .trim()
+    .transform((text) => (/^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64')))
+    .refine((key) => key.length === 32, 'use 32 random bytes as base64 or hex, e.g. from `openssl rand -base64 32`')
+    .optional(),
   WORKER_METRICS_PORT: port.optional(),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(500),
@@ -84,7 +94,13 @@ export interface Config {
   smtp: { url?: string; sinkPort: number; from: string };
   adminToken?: string;
   relayPollMs: number;
+  /**
+   * Where webhooks may go. Private and loopback targets are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS=true
+   * (`npm start` turns it on: it serves one machine, on loopback) or the host is in WEBHOOK_ALLOWED_HOSTS.
+   */
   webhook: { allowPrivateTargets: boolean; allowedHosts: string[]; timeoutMs: number };
+  /** SECRETS_KEY: the key secrets are sealed with; without it, the key file in DATA_DIR (`src/secrets-key.ts`). */
+  secretsKey?: Buffer;
   /** Port of the worker process's own `/metrics` (process memory, event loop); none when unset. */
   workerMetricsPort?: number;
   /** A workflow bundle for the worker to run instead of the one `npm run build` made (absolute path). */
@@ -101,9 +117,19 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses the environment; a variable set to the empty string counts as unset. Throws a ConfigError naming each bad variable and why. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
+/** An environment variable Pipewright reads. */
+export type EnvName = keyof z.input<typeof EnvSchema>;
+
+/**
+ * Parses the environment over a process's own `defaults`; a variable set to the empty string counts as unset.
+ * Throws a ConfigError naming each bad variable and why.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  defaults: Partial<Record<EnvName, string>> = {},
+): Config {
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = EnvSchema.safeParse({ ...defaults, ...set });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
@@ -128,16 +154,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtp: { url: e.SMTP_URL, sinkPort: e.SMTP_SINK_PORT, from: e.MAIL_FROM },
     adminToken: e.ADMIN_TOKEN,
     relayPollMs: e.RELAY_POLL_MS,
-    // The embedded default lets users try webhooks against local servers; production refuses private targets.
     webhook: {
-      allowPrivateTargets: e.NODE_ENV !== 'production',
+      allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       allowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
     workerMetricsPort: e.WORKER_METRICS_PORT,
     workflowBundle: e.WORKFLOW_BUNDLE && path.resolve(e.WORKFLOW_BUNDLE),
     maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    secretsKey: e.SECRETS_KEY,
   };
+}
+
+/**
+ * The line a process that runs webhooks prints at start-up when private targets are allowed, or undefined when
+ * they are refused (the default).
+ */
+export function privateTargetsWarning(config: Pick<Config, 'webhook'>): string | undefined {
+  if (!config.webhook.allowPrivateTargets) return undefined;
+  return (
+    'WARNING: webhooks may call loopback and private addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS=true), so anyone who ' +
+    'can edit a workflow can reach the services of this machine and its network. npm start allows them because it ' +
+    'serves this machine only, on loopback; set WEBHOOK_ALLOW_PRIVATE_TARGETS=false to refuse them, or list hosts ' +
+    'in WEBHOOK_ALLOWED_HOSTS.'
+  );
 }
 
 /** For the separate production processes: each listed service must be configured, not embedded. */

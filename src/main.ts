@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type AdminToken, ensureAdminToken } from './admin-token';
-import type { Config } from './config';
+import { type Config, privateTargetsWarning } from './config';
 import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
 import { startEmbeddedPostgres } from './embedded/postgres';
@@ -9,6 +9,7 @@ import { createLogger } from './log';
 import { createMailer } from './mail/mailer';
 import { startSmtpSink } from './mail/sink';
 import { runMain } from './run-main';
+import { secretsKeyring } from './secrets-key';
 import { startApiRuntime, startWorkerRuntime, workerSettings } from './runtime';
 import { onShutdownSignal, StopList } from './shutdown';
 import { resolveTemporalCli } from './temporal/cli';
@@ -63,6 +64,7 @@ async function main(config: Config): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       port: config.port,
       relayPollMs: config.relayPollMs,
+      secretsKey: secretsKeyring({ fromEnv: config.secretsKey, dataDir: config.dataDir }),
     });
     stops.add('api', () => api.stop());
 
@@ -71,6 +73,8 @@ async function main(config: Config): Promise<void> {
       fromEnv: config.adminToken,
       warn: (message) => log.warn(message),
     });
+    const warning = privateTargetsWarning(config);
+    if (warning) say(warning);
     printBanner(say, { apiUrl: `http://localhost:${config.port}`, uiUrl, smtpUrl, adminToken });
   } catch (error) {
     log.error({ err: error }, 'start-up failed; stopping what was started');
@@ -130,4 +134,10 @@ function adminTokenLine(token: AdminToken): string {
   }
 }
 
-if (require.main === module) runMain(main);
+/**
+ * `npm start` serves one machine and listens on loopback, so its webhooks may call local services (a receiver under
+ * test, say) unless WEBHOOK_ALLOW_PRIVATE_TARGETS=false; it says so at start-up. The separate processes refuse them.
+ */
+const SINGLE_MACHINE_DEFAULTS = { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' };
+
+if (require.main === module) runMain(main, SINGLE_MACHINE_DEFAULTS);

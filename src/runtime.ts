@@ -10,6 +10,7 @@ import type { Pool } from './db/pool';
 import { newId } from './domain';
 import type { Logger } from './log';
 import type { Mailer } from './mail/mailer';
+import { type SecretsKeyring, secretsKeyring } from './secrets-key';
 import { createRelay, type Relay } from './temporal/relay';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { workflowCode } from './temporal/workflow-bundle';
@@ -57,6 +58,7 @@ export function workerSettings(config: Config) {
     taskQueue: config.temporal.taskQueue,
     mailFrom: config.smtp.from,
     webhookPolicy: config.webhook,
+    secretsKey: secretsKeyring({ fromEnv: config.secretsKey, dataDir: config.dataDir }),
     workflowBundlePath: config.workflowBundle,
     maxCachedWorkflows: config.maxCachedWorkflows,
   };
@@ -72,6 +74,7 @@ export async function startWorkerRuntime(options: {
   mailFrom: string;
   log: Logger;
   webhookPolicy: WebhookPolicy;
+  secretsKey: SecretsKeyring;
   /** A workflow bundle to run (WORKFLOW_BUNDLE; tests build one once); see `workflowCode` for the default. */
   workflowBundlePath?: string;
   /** WORKER_MAX_CACHED_WORKFLOWS; the SDK's default when absent. */
@@ -93,6 +96,7 @@ export async function startWorkerRuntime(options: {
     log: options.log,
     newId: makeId,
     webhookPolicy: options.webhookPolicy,
+    secretsKey: options.secretsKey,
     temporal,
     taskQueue: options.taskQueue,
   });
@@ -131,6 +135,7 @@ export async function startApiRuntime(options: {
   taskQueue: string;
   log: Logger;
   relayPollMs: number;
+  secretsKey: SecretsKeyring;
 }): Promise<ApiRuntime> {
   const app = createApp({
     pool: options.pool,
@@ -139,6 +144,7 @@ export async function startApiRuntime(options: {
     log: options.log,
     newId: makeId,
     clock: () => new Date(),
+    secretsKey: options.secretsKey,
   });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {

@@ -4,6 +4,7 @@ import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './log';
 import { runMain } from './run-main';
+import { secretsKeyring } from './secrets-key';
 import { startApiRuntime } from './runtime';
 import { onShutdownSignal, StopList } from './shutdown';
 import { lazyTemporalClient } from './temporal/client';
@@ -40,6 +41,7 @@ async function main(config: Config): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     log,
     relayPollMs: config.relayPollMs,
+    secretsKey: secretsKeyring({ fromEnv: config.secretsKey, dataDir: config.dataDir }),
   });
   stops.add('api', () => api.stop());
   onShutdownSignal(log, () => stops.stopAll());

@@ -1,4 +1,4 @@
-import { type Config, requireExternal } from './config';
+import { type Config, privateTargetsWarning, requireExternal } from './config';
 import { createPool } from './db/pool';
 import { createLogger } from './log';
 import { createMailer } from './mail/mailer';
@@ -12,6 +12,8 @@ async function main(config: Config): Promise<void> {
   requireExternal(config, ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL']);
   const log = createLogger(config.logLevel, 'pipewright-worker');
   const stops = new StopList(log);
+  const warning = privateTargetsWarning(config);
+  if (warning) log.warn(warning);
   const pool = createPool(
     config.databaseUrl!,
     (error) => log.warn({ err: error }, 'an idle database connection failed'),

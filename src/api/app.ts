@@ -11,6 +11,7 @@ import { HttpProblem, problemHandler } from './problem';
 import { createRecordsRouter } from './records';
 import { requestLog } from './request-log';
 import { createResultsRouter } from './results';
+import { createSecretsRouter } from './secrets';
 import { createTicketStatusAutomationRouter } from './ticket-status-automation';
 import { createTokensRouter } from './tokens';
 import { createWorkflowsRouter } from './workflows';
@@ -39,6 +40,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use('/email-templates', createEmailTemplatesRouter(deps));
   api.use('/events', createEventsRouter(deps));
   api.use('/tokens', createTokensRouter(deps));
+  api.use('/secrets', createSecretsRouter(deps));
   api.use(createResultsRouter(deps));
   app.use('/api', api);
 

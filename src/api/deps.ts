@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../log';
+import type { SecretsKeyring } from '../secrets-key';
 
 /** What the HTTP API needs; built once by the process and passed to `createApp`. */
 export interface ApiDeps {
@@ -10,4 +11,6 @@ export interface ApiDeps {
   log: Logger;
   newId: (prefix: string) => string;
   clock: () => Date;
+  /** Seals the values `/api/secrets` stores. */
+  secretsKey: SecretsKeyring;
 }

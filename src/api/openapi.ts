@@ -31,6 +31,7 @@ import {
   TicketStatusAutomationSchema,
   UpdateTemplateSchema,
 } from '../domain';
+import { PutSecretSchema, SecretNameSchema } from '../domain/secrets';
 import { WebhookConfigSchema } from '../domain/webhook';
 
 /**
@@ -60,6 +61,7 @@ const REQUEST_SCHEMAS = {
   UpdateEmailTemplate: UpdateTemplateSchema,
   EmailEvent: EmailEventSchema,
   CreateToken: CreateTokenSchema,
+  PutSecret: PutSecretSchema,
   // The webhook `body` is any JSON value, a recursive schema that every action list would otherwise inline.
   JsonValue: WebhookConfigSchema.shape.body.unwrap(),
 } satisfies Record<string, z.ZodType>;
@@ -251,6 +253,54 @@ const ROUTES: readonly RouteSpec[] = [
     tag: 'Tokens',
     permissions: [admin],
     success: noContent('Deleted; the token no longer authenticates.'),
+  },
+
+  // Secrets
+  {
+    method: 'put',
+    path: '/api/secrets/{name}',
+    operationId: 'putSecret',
+    summary: 'Store or replace a secret for webhooks ({{secrets.<name>}}); its value is never returned',
+    tag: 'Secrets',
+    permissions: [admin],
+    body: 'PutSecret',
+    success: noContent('Stored, sealed; webhooks read it when they call.'),
+    problems: [422],
+  },
+  {
+    method: 'get',
+    path: '/api/secrets',
+    operationId: 'listSecrets',
+    summary: 'List secrets (names only)',
+    tag: 'Secrets',
+    permissions: [admin],
+    success: {
+      status: 200,
+      description: 'Every secret, by name, without its value.',
+      schema: {
+        type: 'object',
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { name: { type: 'string' }, updatedAt: { type: 'string', format: 'date-time' } },
+              required: ['name', 'updatedAt'],
+            },
+          },
+        },
+        required: ['items'],
+      },
+    },
+  },
+  {
+    method: 'delete',
+    path: '/api/secrets/{name}',
+    operationId: 'deleteSecret',
+    summary: 'Delete a secret',
+    tag: 'Secrets',
+    permissions: [admin],
+    success: noContent('Deleted; a webhook that names it fails, saying which secret is missing.'),
   },
 
   // Pipelines
@@ -716,10 +766,20 @@ function json(schema: JsonSchema): JsonSchema {
   return { 'application/json': { schema } };
 }
 
+/** Path parameters that are not ids, with their own schema and description. */
+const NAMED_PATH_PARAMETERS: Record<string, { schema: z.ZodType; description: string }> = {
+  name: { schema: SecretNameSchema, description: 'The secret name.' },
+};
+
 /** `{id}` in `/api/records/{id}` is "The record id"; `{actionId}` is "The action id". */
 function pathParameters(path: string): JsonSchema[] {
   const idSchema = stripMeta(z.toJSONSchema(IdSchema, { io: 'input', unrepresentable: 'any' }));
   return [...path.matchAll(/\/([^/{]+)\/\{(\w+)\}/g)].map(([, collection, name]) => {
+    const named = NAMED_PATH_PARAMETERS[name!];
+    if (named) {
+      const schema = stripMeta(z.toJSONSchema(named.schema, { io: 'input', unrepresentable: 'any' }));
+      return { name, in: 'path', required: true, description: named.description, schema };
+    }
     const noun = name === 'id' ? collection!.replace(/s$/, '').replace(/-/g, ' ') : name!.replace(/Id$/, '');
     return { name, in: 'path', required: true, description: `The ${noun} id.`, schema: idSchema };
   });

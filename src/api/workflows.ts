@@ -35,6 +35,8 @@ import {
   type Workflow,
 } from '../domain';
 import { ActionEditError, addComment, insertAction, removeAction, replaceAction } from '../domain/action-edits';
+import { roleAllows } from '../domain/roles';
+import { redactHeaderValues } from '../domain/secrets';
 import { findAction } from '../domain/walk';
 import { allow, callerName } from './auth';
 import type { ApiDeps } from './deps';
@@ -146,11 +148,12 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
 
   router.get('/', allow(Permissions.read), async (req, res) => {
     const query = parseInput(ListWorkflowsQuerySchema, req.query, 'query');
-    res.json(await listWorkflows(pool, query, pageRequest(query)));
+    const page = await listWorkflows(pool, query, pageRequest(query));
+    res.json({ ...page, items: page.items.map((workflow) => readableBy(req, workflow)) });
   });
 
   router.get('/:id', allow(Permissions.read), async (req, res) => {
-    res.json(await requireWorkflow(pool, pathId(req, 'id', 'workflow')));
+    res.json(readableBy(req, await requireWorkflow(pool, pathId(req, 'id', 'workflow'))));
   });
 
   router.patch('/:id', allow(Permissions.configure), async (req, res) => {
@@ -300,6 +303,13 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
   });
 
   return router;
+}
+
+/** The workflow as the caller may read it: webhook header values redacted for a role that cannot configure. */
+function readableBy(req: Request, workflow: Workflow): Workflow {
+  const role = req.caller?.role;
+  if (role && roleAllows(role, [Permissions.configure])) return workflow;
+  return { ...workflow, actions: redactHeaderValues(workflow.actions) };
 }
 
 /** Runs a tree edit, turning a broken placement rule into a 422 naming the request field. */

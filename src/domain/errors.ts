@@ -16,6 +16,8 @@ export const WebhookErrors = {
   rejected: 'WebhookRejected',
   retryableStatus: 'WebhookRetryableStatus',
   unreachable: 'WebhookUnreachable',
+  /** A secret the webhook names cannot be opened with this worker's key (retried: the key can be fixed). */
+  secretUnreadable: 'WebhookSecretUnreadable',
 } as const;
 export type WebhookError = (typeof WebhookErrors)[keyof typeof WebhookErrors];
 

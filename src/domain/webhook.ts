@@ -58,6 +58,27 @@ export const WebhookConfigSchema = z
   .strict();
 export type WebhookConfig = z.infer<typeof WebhookConfigSchema>;
 
+/**
+ * The scheme and authority (userinfo, host, port) of a URL as written, read the way a WHATWG URL parser reads them:
+ * leading spaces and controls and every tab or line break dropped, then up to the first `/`, `\`, `?` or `#` after
+ * `scheme:` and its slashes. Text without a scheme is returned whole, so a check on it fails closed.
+ */
+function schemeAndAuthority(url: string): string {
+  const cleaned = url.replace(/^[\x00-\x20]+/, '').replace(/[\t\n\r]/g, '');
+  return /^[^:/?#\\]*:[/\\]*[^/?#\\]*/.exec(cleaned)?.[0] ?? cleaned;
+}
+
+/**
+ * Why a webhook url template may not be used, or undefined: a placeholder (any `{` or `}`) in its scheme or
+ * authority would let whoever writes the value choose where the request, and the headers an editor wrote for it,
+ * are sent. Placeholders belong in the path and the query. Checked when a definition is saved and again before each
+ * call.
+ */
+export function webhookUrlTemplateProblem(url: string): string | undefined {
+  if (!/[{}]/.test(schemeAndAuthority(url))) return undefined;
+  return 'placeholders may be used only in the path and query of a webhook url, not in its scheme, host, port or credentials; write the host out';
+}
+
 /** How to treat a response status: ok (2xx/3xx), retry (5xx, 408, 429), or fail now (any other 4xx). */
 export function classifyWebhookStatus(status: number): 'ok' | 'retry' | 'fail' {
   if (status >= 200 && status < 400) return 'ok';
@@ -115,44 +136,86 @@ function parseIPv6(text: string): number[] | undefined {
   return [...head.map(toNumber), ...new Array<number>(missing).fill(0), ...rest.map(toNumber), ...tail];
 }
 
-function isPrivateIPv4([a, b]: number[]): boolean {
-  if (a === undefined || b === undefined) return true;
-  return (
-    a === 0 || // "this network", including the unspecified 0.0.0.0
-    a === 10 ||
-    a === 127 ||
-    (a === 100 && b >= 64 && b <= 127) || // carrier-grade NAT
-    (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    a >= 224 // multicast, reserved and broadcast
-  );
+/** A range of addresses: the groups (octets or 16-bit groups) of its first address and its prefix length in bits. */
+type Range = readonly [first: readonly number[], bits: number];
+
+/** True when the first `bits` bits of `groups` (each `width` bits wide) equal those of `first`. */
+function inRange(groups: readonly number[], [first, bits]: Range, width: number): boolean {
+  for (let index = 0; bits > 0; index += 1, bits -= width) {
+    const mask = bits >= width ? (1 << width) - 1 : ((1 << width) - 1) ^ ((1 << (width - bits)) - 1);
+    if (((groups[index] ?? 0) & mask) !== ((first[index] ?? 0) & mask)) return false;
+  }
+  return true;
 }
 
 /**
- * True for loopback, private (10/8, 172.16/12, 192.168/16), link-local (169.254/16, fe80::/10), unique-local
- * (fc00::/7), unspecified and CGNAT (100.64/10) addresses, given an IP literal. Multicast and reserved ranges count
- * too, and so does an IPv4 address carried inside IPv6 (`::ffff:10.0.0.1`, NAT64, 6to4). Text that is not an IP
- * literal also answers true, so a caller that guards a connection fails closed.
+ * IPv4 ranges no webhook may reach: every block of the IANA IPv4 Special-Purpose Address Registry that is not
+ * globally reachable (192.0.0.0/24 as a whole), the documentation blocks, the retired 6to4 relay anycast, multicast
+ * and the reserved 240.0.0.0/4 (which holds the broadcast address).
+ */
+const NON_PUBLIC_IPV4: readonly Range[] = [
+  [[0, 0, 0, 0], 8], // "this network", including the unspecified 0.0.0.0
+  [[10, 0, 0, 0], 8], // private
+  [[100, 64, 0, 0], 10], // carrier-grade NAT
+  [[127, 0, 0, 0], 8], // loopback
+  [[169, 254, 0, 0], 16], // link-local (cloud metadata services live here)
+  [[172, 16, 0, 0], 12], // private
+  [[192, 0, 0, 0], 24], // IETF protocol assignments
+  [[192, 0, 2, 0], 24], // documentation (TEST-NET-1)
+  [[192, 88, 99, 0], 24], // 6to4 relay anycast, retired
+  [[192, 168, 0, 0], 16], // private
+  [[198, 18, 0, 0], 15], // benchmarking
+  [[198, 51, 100, 0], 24], // documentation (TEST-NET-2)
+  [[203, 0, 113, 0], 24], // documentation (TEST-NET-3)
+  [[224, 0, 0, 0], 4], // multicast
+  [[240, 0, 0, 0], 4], // reserved, and the broadcast address
+];
+
+/**
+ * IPv6 ranges no webhook may reach (IANA IPv6 Special-Purpose Address Registry, plus multicast and the retired
+ * site-local block). The ranges that carry an IPv4 address are not here: `isPrivateAddress` checks the address
+ * they carry instead.
+ */
+const NON_PUBLIC_IPV6: readonly Range[] = [
+  [[0, 0, 0, 0, 0, 0, 0, 0], 96], // ::/96: unspecified, loopback and the retired IPv4-compatible addresses
+  [[0x64, 0xff9b, 1], 48], // local-use IPv4/IPv6 translation
+  [[0x100, 0, 0, 0], 64], // discard-only
+  [[0x100, 0, 0, 1], 64], // dummy prefix
+  [[0x2001, 0], 23], // IETF protocol assignments (Teredo, ORCHID, benchmarking…)
+  [[0x2001, 0xdb8], 32], // documentation
+  [[0x3fff, 0], 20], // documentation
+  [[0x5f00], 16], // segment routing (SRv6) SIDs
+  [[0xfc00], 7], // unique-local
+  [[0xfe80], 10], // link-local
+  [[0xfec0], 10], // site-local, retired
+  [[0xff00], 8], // multicast
+];
+
+/** IPv6 ranges that carry an IPv4 address in their last 32 bits, which is checked as IPv4. */
+const IPV4_CARRYING_IPV6: readonly Range[] = [
+  [[0, 0, 0, 0, 0, 0xffff], 96], // IPv4-mapped
+  [[0, 0, 0, 0, 0xffff, 0], 96], // IPv4-translated (SIIT)
+  [[0x64, 0xff9b, 0, 0, 0, 0], 96], // NAT64 well-known prefix
+];
+
+const isPrivateIPv4 = (octets: readonly number[]) => NON_PUBLIC_IPV4.some((range) => inRange(octets, range, 8));
+
+/** The four octets of the IPv4 address in two 16-bit groups. */
+const octetsOf = (high: number, low: number) => [high >> 8, high & 0xff, low >> 8, low & 0xff];
+
+/**
+ * True for an address no webhook may reach unless allowed: loopback, private, link-local, unique-local, CGNAT,
+ * benchmarking, documentation, IETF-reserved, multicast and other special-purpose ranges (the tables above, from
+ * the IANA registries), given an IP literal. An IPv4 address carried inside IPv6 (`::ffff:10.0.0.1`, NAT64, 6to4)
+ * is checked as the IPv4 address it is. Text that is not an IP literal also answers true, so a caller that guards
+ * a connection fails closed.
  */
 export function isPrivateAddress(ip: string): boolean {
   const v4 = parseIPv4(ip);
   if (v4) return isPrivateIPv4(v4);
   const v6 = parseIPv6(ip.replace(/^\[(.*)\]$/, '$1'));
   if (!v6) return true;
-  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = v6;
-  const embedded = (high: number, low: number) => [high >> 8, high & 0xff, low >> 8, low & 0xff];
-  const leadingZeros = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0;
-  // ::/96 (unspecified, loopback, IPv4-compatible) and ::ffff:0:0/96 (IPv4-mapped) carry an IPv4 address.
-  if (leadingZeros && (g5 === 0 || g5 === 0xffff)) return isPrivateIPv4(embedded(g6, g7));
-  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) {
-    return isPrivateIPv4(embedded(g6, g7));
-  }
-  if (g0 === 0x2002) return isPrivateIPv4(embedded(g1, g2));
-  return (
-    (g0 & 0xfe00) === 0xfc00 || // unique-local fc00::/7
-    (g0 & 0xffc0) === 0xfe80 || // link-local fe80::/10
-    (g0 & 0xffc0) === 0xfec0 || // deprecated site-local fec0::/10
-    (g0 & 0xff00) === 0xff00 // multicast
-  );
+  if (IPV4_CARRYING_IPV6.some((range) => inRange(v6, range, 16))) return isPrivateIPv4(octetsOf(v6[6]!, v6[7]!));
+  if (inRange(v6, [[0x2002], 16], 16)) return isPrivateIPv4(octetsOf(v6[1]!, v6[2]!)); // 6to4
+  return NON_PUBLIC_IPV6.some((range) => inRange(v6, range, 16));
 }

@@ -3,6 +3,7 @@ import { type Action, type ActionInput, ActionInputSchema } from './actions';
 import { TicketEmailTriggers } from './email-events';
 import { IdSchema } from './ids';
 import type { Pipeline } from './pipeline';
+import { findPlaceholderProblems } from './placeholders';
 import { ExecutionWindowSchema } from './schedule';
 import { MAX_SHARDS } from './triggering';
 import { allActions } from './walk';
@@ -192,6 +193,9 @@ export function findDefinitionProblems(
       problems.push({ path: [...path, 'id'], actionId: action.id, message: `duplicate action id "${action.id}"` });
     }
     seen.add(action.id);
+    for (const problem of findPlaceholderProblems(action)) {
+      problems.push({ path: [...path, 'config', ...problem.path], actionId: action.id, message: problem.message });
+    }
     if (action.type === 'set_stage' && !stageIds.has(action.config.stageId)) {
       problems.push({
         path: [...path, 'config', 'stageId'],

@@ -46,6 +46,9 @@ const MATRIX: [method: 'get' | 'post' | 'patch' | 'put' | 'delete', path: string
   ['post', '/api/tokens', ADMIN],
   ['get', '/api/tokens', ADMIN],
   ['delete', '/api/tokens/t-x', ADMIN],
+  ['put', '/api/secrets/s-x', ADMIN],
+  ['get', '/api/secrets', ADMIN],
+  ['delete', '/api/secrets/s-x', ADMIN],
 ];
 
 describe('roles, tokens and idempotency', () => {

@@ -57,6 +57,7 @@ describe('events accepted while Temporal is unreachable', () => {
       taskQueue: stack.taskQueue,
       log: stack.log,
       relayPollMs: 200,
+      secretsKey: stack.secretsKey,
     });
     await stack.api.relay.stop();
     const recordId = await createRecord(stack, { pipelineId, stageId: 'qualified' });

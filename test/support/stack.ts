@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import os from 'node:os';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import supertest from 'supertest';
@@ -9,8 +10,12 @@ import { createLogger, type Logger } from '../../src/log';
 import { createMailer, type Mailer } from '../../src/mail/mailer';
 import { type SmtpSink, startSmtpSink } from '../../src/mail/sink';
 import { type ApiRuntime, startApiRuntime, startWorkerRuntime, type WorkerRuntime } from '../../src/runtime';
+import { type SecretsKeyring, secretsKeyring } from '../../src/secrets-key';
 import { connectTemporal } from '../../src/temporal/client';
 import { ADMIN_TOKEN, readTestEnv, TEMPLATE_DATABASE, TestEnv } from './env';
+
+/** A secrets keyring with a fresh random key (as SECRETS_KEY gives one), for a test's API, worker or activities. */
+export const newSecretsKey = (): SecretsKeyring => secretsKeyring({ fromEnv: randomBytes(32), dataDir: os.tmpdir() });
 
 /** A unique suffix so that ids never collide across tests and runs. */
 export const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -36,6 +41,8 @@ export interface TestStack {
   temporal: TemporalClient;
   taskQueue: string;
   log: Logger;
+  /** The key the stack's API and worker share for secrets. */
+  secretsKey: SecretsKeyring;
   api: ApiRuntime;
   worker?: WorkerRuntime;
   /** supertest bound to the running API, with the admin token on every request. */
@@ -72,7 +79,8 @@ export async function startTestStack(
   const address = options.temporalAddress ?? readTestEnv(TestEnv.temporalAddress);
   const temporal = await connectTemporal({ address, namespace: 'default' });
   const taskQueue = unique('test');
-  const api = await startApiRuntime({ port: 0, pool, temporal, taskQueue, log, relayPollMs: 200 });
+  const secretsKey = newSecretsKey();
+  const api = await startApiRuntime({ port: 0, pool, temporal, taskQueue, log, relayPollMs: 200, secretsKey });
 
   const stack: TestStack = {
     pool,
@@ -81,6 +89,7 @@ export async function startTestStack(
     temporal,
     taskQueue,
     log,
+    secretsKey,
     api,
     http: authorizedAgent(api.url, ADMIN_TOKEN),
     async startWorker(wrapActivities) {
@@ -91,7 +100,9 @@ export async function startTestStack(
         pool,
         mailer,
         mailFrom: 'Pipewright Test <automations@test.local>',
+        // The tests' receivers listen on loopback: this stack opts in to private targets, as npm start does.
         webhookPolicy: { allowPrivateTargets: true, allowedHosts: [], timeoutMs: 5_000 },
+        secretsKey,
         log,
         workflowBundlePath: readTestEnv(TestEnv.workflowBundle),
         wrapActivities,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, loadConfig, requireExternal } from '../../src/config';
+import { ConfigError, loadConfig, privateTargetsWarning, requireExternal } from '../../src/config';
 import { roleAllows } from '../../src/domain/roles';
 
 describe('loadConfig', () => {
@@ -27,6 +27,38 @@ describe('loadConfig', () => {
       expect(message).toContain('PORT');
       expect(message).toContain('DATABASE_URL');
       expect(message).toContain('TEMPORAL_ADDRESS');
+    }
+  });
+
+  it('refuses private webhook targets by default, whatever NODE_ENV says', () => {
+    for (const env of [{}, { NODE_ENV: 'development' }, { NODE_ENV: 'test' }, { NODE_ENV: 'production' }]) {
+      const config = loadConfig(env);
+      expect({ env, allow: config.webhook.allowPrivateTargets }).toEqual({ env, allow: false });
+      expect(privateTargetsWarning(config)).toBeUndefined();
+    }
+  });
+
+  it('allows private webhook targets only when opted in, and says so', () => {
+    const optedIn = loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', NODE_ENV: 'production' });
+    expect(optedIn.webhook.allowPrivateTargets).toBe(true);
+    expect(privateTargetsWarning(optedIn)).toMatch(/^WARNING: webhooks may call loopback and private addresses/);
+    expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE_TARGETS/);
+  });
+
+  it("takes a process's own defaults (npm start's opt-in) under what the environment sets", () => {
+    const defaults = { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' };
+    expect(loadConfig({}, defaults).webhook.allowPrivateTargets).toBe(true);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: '' }, defaults).webhook.allowPrivateTargets).toBe(true);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'false' }, defaults).webhook.allowPrivateTargets).toBe(false);
+  });
+
+  it('reads SECRETS_KEY as 32 bytes of base64 or hex, and refuses anything else', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(loadConfig({ SECRETS_KEY: key.toString('base64') }).secretsKey).toEqual(key);
+    expect(loadConfig({ SECRETS_KEY: key.toString('hex') }).secretsKey).toEqual(key);
+    expect(loadConfig({}).secretsKey).toBeUndefined();
+    for (const bad of ['short', Buffer.alloc(16).toString('base64'), 'z'.repeat(64)]) {
+      expect(() => loadConfig({ SECRETS_KEY: bad })).toThrow(/SECRETS_KEY/);
     }
   });
 

@@ -3,6 +3,7 @@ import {
   isPrivateAddress,
   parseRetryAfter,
   WebhookConfigSchema,
+  webhookUrlTemplateProblem,
 } from '../../src/domain/webhook';
 
 describe('classifyWebhookStatus', () => {
@@ -88,6 +89,32 @@ describe('isPrivateAddress', () => {
     '1.2.3',
     '256.1.1.1',
     '1:2:3:4:5:6:7:8:9',
+    // Special-purpose blocks of the IANA registries that are not globally reachable.
+    '198.18.0.1',
+    '198.19.255.254',
+    '192.0.0.1',
+    '192.0.0.170',
+    '192.0.2.10',
+    '198.51.100.7',
+    '203.0.113.99',
+    '192.88.99.1',
+    '240.0.0.1',
+    '64:ff9b:1::a00:1',
+    '64:ff9b:1:ffff::1',
+    '100::1',
+    '100:0:0:1::1',
+    '2001::1',
+    '2001:1ff:ffff::1',
+    '2001:db8::1',
+    '3fff::1',
+    '5f00::1',
+    '::8.8.8.8',
+    // IPv4 carried in IPv6, checked as the IPv4 address it is.
+    '::ffff:198.18.0.1',
+    '::ffff:c612:1',
+    '::ffff:0:7f00:1',
+    '64:ff9b::7f00:1',
+    '2002:c612:0001::1',
   ])('%s is private (or not an address)', (ip) => {
     expect(isPrivateAddress(ip)).toBe(true);
   });
@@ -107,6 +134,15 @@ describe('isPrivateAddress', () => {
     '2001:4860:4860::8888',
     '::ffff:8.8.8.8',
     '64:ff9b::808:808',
+    '198.17.255.255',
+    '198.20.0.1',
+    '192.0.1.1',
+    '192.31.196.1',
+    '223.255.255.255',
+    '64:ff9b:2::1',
+    '2001:200::1',
+    '2002:808:808::1',
+    '2620:4f:8000::1',
   ])('%s is public', (ip) => {
     expect(isPrivateAddress(ip)).toBe(false);
   });
@@ -153,5 +189,35 @@ describe('WebhookConfigSchema', () => {
     ['a body that is not JSON', { url: 'https://example.com/', body: { at: new Date() } }],
   ])('rejects %s', (_what, config) => {
     expect(WebhookConfigSchema.safeParse(config).success).toBe(false);
+  });
+});
+
+describe('webhookUrlTemplateProblem', () => {
+  it.each([
+    'https://hooks.example.com/deals/{{record.id}}?company={{record.properties.company}}',
+    'https://hooks.example.com/services/{{secrets.slack_path}}',
+    'http://example.com:8080/x?token={{secrets.token}}#{{record.id}}',
+    'https://example.com\\{{record.id}}',
+    'https://example.com',
+  ])('lets %s through: placeholders only in its path and query', (url) => {
+    expect(webhookUrlTemplateProblem(url)).toBeUndefined();
+  });
+
+  it.each([
+    'http://{{record.properties.host}}/',
+    'https://{{record.properties.sub}}.example.com/x',
+    'https://api.example.com.{{record.properties.tld}}/x',
+    'https://example.com:{{record.properties.port}}/x',
+    'https://{{record.properties.user}}@example.com/x',
+    'https://{{secrets.host}}/x',
+    '{{record.properties.scheme}}://example.com/x',
+    'http:{{record.properties.host}}/x',
+    'http:\\\\{{record.properties.host}}/x',
+    '  http://{{record.properties.host}}/x',
+    'http://ex\tample{{record.id}}.com/x',
+    'http://{\n{record.id}}/x',
+    '{{record.properties.url}}',
+  ])('refuses %j: a placeholder in the scheme or authority', (url) => {
+    expect(webhookUrlTemplateProblem(url)).toMatch(/only in the path and query/);
   });
 });

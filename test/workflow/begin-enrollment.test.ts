@@ -7,7 +7,7 @@ import {
   createWorkflow,
   enableWorkflow,
 } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { newSecretsKey, startTestStack, type TestStack } from '../support/stack';
 
 /**
  * The enrollment decision runs as a local activity, so a crash after its commit re-runs it. The re-run must give the
@@ -29,6 +29,7 @@ describe('beginEnrollment run twice', () => {
       log: stack.log,
       newId: makeId,
       webhookPolicy: { allowPrivateTargets: true, allowedHosts: [], timeoutMs: 1000 },
+      secretsKey: newSecretsKey(),
       temporal: stack.temporal,
       taskQueue: stack.taskQueue,
     });

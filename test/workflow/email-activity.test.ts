@@ -6,7 +6,7 @@ import { createMailer, type Mailer } from '../../src/mail/mailer';
 import { type SmtpSink, startSmtpSink } from '../../src/mail/sink';
 import { freePort } from '../../src/net';
 import { insertDealRecord } from '../support/fixtures';
-import { createTestDatabase, unique } from '../support/stack';
+import { createTestDatabase, newSecretsKey, unique } from '../support/stack';
 
 /**
  * Email is at least once: a retry resends only when SMTP's acceptance was never recorded. Recording it must therefore
@@ -50,6 +50,7 @@ describe('send_internal_notification when recording the send fails at first', ()
       log: createLogger('silent'),
       newId: (prefix) => `${prefix}_${Math.random().toString(36).slice(2)}`,
       webhookPolicy: { allowPrivateTargets: true, allowedHosts: [], timeoutMs: 5_000 },
+      secretsKey: newSecretsKey(),
     });
     const enrollmentId = unique('enr');
     const input: ActionRunInput<SendInternalNotificationConfig> = {

@@ -4,15 +4,17 @@ import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { WebhookPolicy } from '../../activities';
+import { NonRetryableErrors } from '../../activities/deps';
 import { createWebhookActivities, WebhookErrors } from '../../activities/webhook';
 import { createPool, type Pool } from '../../src/db/pool';
+import { putSecret } from '../../src/db/secrets';
 import { listTimeline } from '../../src/db/timeline';
 import type { ActionRunInput } from '../../src/domain';
 import type { WebhookConfig } from '../../src/domain/webhook';
 import { createLogger } from '../../src/log';
 import type { Mailer } from '../../src/mail/mailer';
 import { insertDealRecord } from '../support/fixtures';
-import { createTestDatabase, unique } from '../support/stack';
+import { createTestDatabase, newSecretsKey, unique } from '../support/stack';
 
 interface SeenRequest {
   method: string;
@@ -76,7 +78,11 @@ describe('callWebhook against a real receiver and database', () => {
     close: () => undefined,
   };
 
-  const activitiesWith = (policy: Partial<WebhookPolicy> = {}) =>
+  const secretsKey = newSecretsKey();
+  const storeSecret = async (name: string, value: string) =>
+    putSecret(pool, name, value, await secretsKey.forSealing());
+
+  const activitiesWith = (policy: Partial<WebhookPolicy> = {}, keyring = secretsKey) =>
     createWebhookActivities({
       pool,
       mailer,
@@ -85,6 +91,7 @@ describe('callWebhook against a real receiver and database', () => {
       log,
       newId: (prefix) => `${prefix}_${Math.random().toString(36).slice(2)}`,
       webhookPolicy: { allowPrivateTargets: true, allowedHosts: [], timeoutMs: 5_000, ...policy },
+      secretsKey: keyring,
     });
 
   const inputFor = (config: WebhookConfig): ActionRunInput<WebhookConfig> => {
@@ -219,10 +226,14 @@ describe('callWebhook against a real receiver and database', () => {
 
   it('refuses private targets unless the policy allows them or lists the host', async () => {
     const strict = activitiesWith({ allowPrivateTargets: false });
-    for (const url of [`${receiver.base}/private`, `http://localhost:${receiver.port}/private`]) {
+    for (const [url, reason] of [
+      [`${receiver.base}/private`, '127.0.0.1 is a private address'],
+      [`http://[::ffff:127.0.0.1]:${receiver.port}/private`, '::ffff:7f00:1 is a private address'],
+      [`http://localhost:${receiver.port}/private`, 'localhost resolves to the private address'],
+    ] as const) {
       const failure = await failureOf(strict.callWebhook(inputFor(post(url))));
       expect(failure).toMatchObject({ type: WebhookErrors.targetRefused, nonRetryable: true });
-      expect(failure.message).toMatch(/refused: .* resolves to the private address/);
+      expect(failure.message).toContain(`refused: ${reason}`);
     }
     expect(requestsTo('/private')).toHaveLength(0);
 
@@ -230,5 +241,114 @@ describe('callWebhook against a real receiver and database', () => {
     const outcome = await listed.callWebhook(inputFor(post(`${receiver.base}/private`)));
     expect(outcome.detail).toBe(`POST ${receiver.base}/private → 200`);
     expect(requestsTo('/private')).toHaveLength(1);
+  });
+
+  it('checks the address each connection is made to, as that connection resolved it', async () => {
+    // A name only this resolver knows, as a rebinding DNS server would answer it: the system resolver cannot
+    // resolve it, so a request reaching the receiver proves the connection used this (checked) resolution.
+    const lookups: string[] = [];
+    const resolve = (hostname: string) => {
+      lookups.push(hostname);
+      return Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
+    };
+    const url = `http://rebind.test:${receiver.port}/rebind`;
+
+    const failure = await failureOf(
+      activitiesWith({ allowPrivateTargets: false, resolve }).callWebhook(inputFor(post(url))),
+    );
+    expect(failure).toMatchObject({ type: WebhookErrors.targetRefused, nonRetryable: true });
+    expect(failure.message).toBe(
+      `POST http://rebind.test:${receiver.port}/rebind refused: rebind.test resolves to the private address 127.0.0.1; ` +
+        'list the host in WEBHOOK_ALLOWED_HOSTS to allow it',
+    );
+    expect(requestsTo('/rebind')).toHaveLength(0);
+    // One resolution per connection, and it is the one checked: no earlier look-up an answer could change after.
+    expect(lookups).toEqual(['rebind.test']);
+
+    const outcome = await activitiesWith({ allowPrivateTargets: true, resolve }).callWebhook(inputFor(post(url)));
+    expect(outcome.detail).toBe(`POST ${url} → 200`);
+    expect(requestsTo('/rebind')).toHaveLength(1);
+  });
+
+  it('refuses a name when any address it resolves to is private', async () => {
+    const resolve = () =>
+      Promise.resolve([
+        { address: '::1', family: 6 },
+        { address: '127.0.0.1', family: 4 },
+      ]);
+    const activities = activitiesWith({ allowPrivateTargets: false, resolve });
+    const failure = await failureOf(activities.callWebhook(inputFor(post(`http://two.test:${receiver.port}/two`))));
+    expect(failure).toMatchObject({ type: WebhookErrors.targetRefused, nonRetryable: true });
+    expect(failure.message).toContain('two.test resolves to the private address ::1');
+    expect(requestsTo('/two')).toHaveLength(0);
+  });
+
+  it('refuses a url whose host is a placeholder, before calling', async () => {
+    const hostile = await insertDealRecord(pool, { host: `127.0.0.1:${receiver.port}` });
+    const input = { ...inputFor(post('http://{{record.properties.host}}/chosen')), recordId: hostile };
+    const failure = await failureOf(activitiesWith().callWebhook(input));
+    expect(failure).toMatchObject({ type: NonRetryableErrors.invalidAction, nonRetryable: true });
+    expect(failure.message).toContain('placeholders may be used only in the path and query');
+    expect(requestsTo('/chosen')).toHaveLength(0);
+  });
+
+  it('fills secrets in the url and headers when it calls, and shows only their names', async () => {
+    const token = `tok-${unique('s')}`;
+    const segment = `seg/${unique('p')}`;
+    await storeSecret('api.token', token);
+    await storeSecret('path_segment', segment);
+    const input = inputFor({
+      url: `${receiver.base}/ok/{{secrets.path_segment}}?key={{ secrets.api.token }}`,
+      method: 'POST',
+      headers: {
+        Authorization: 'Bearer {{secrets.api.token}}',
+        'X-Both': '{{secrets.path_segment}}|{{secrets.api.token}}',
+      },
+    });
+
+    const outcome = await activitiesWith().callWebhook(input);
+
+    const [request] = receiver.seen.filter((seen) => seen.headers['idempotency-key'] === input.key);
+    expect(request?.url).toBe(`/ok/${encodeURIComponent(segment)}?key=${encodeURIComponent(token)}`);
+    expect(request?.headers).toMatchObject({ authorization: `Bearer ${token}`, 'x-both': `${segment}|${token}` });
+    expect(outcome.detail).toBe(`POST ${receiver.base}/ok/[secrets.path_segment] → 200`);
+    const stored = JSON.stringify([outcome, await completedLines(), await ledgerRow(input.key)]);
+    for (const value of [token, segment, encodeURIComponent(segment)]) expect(stored).not.toContain(value);
+  });
+
+  it('names the secret, never its value, when the call fails', async () => {
+    const token = `tok-${unique('s')}`;
+    await storeSecret('missing_path', token);
+    const rejected = await failureOf(
+      activitiesWith().callWebhook(inputFor(post(`${receiver.base}/missing/{{secrets.missing_path}}`))),
+    );
+    expect(rejected).toMatchObject({ type: WebhookErrors.rejected, nonRetryable: true });
+    expect(rejected.message).toBe(`POST ${receiver.base}/missing/[secrets.missing_path] → 404`);
+
+    const unknown = await failureOf(
+      activitiesWith().callWebhook({
+        ...inputFor(post(`${receiver.base}/ok`)),
+        config: { url: `${receiver.base}/ok`, method: 'POST', headers: { 'X-Key': '{{secrets.never_stored}}' } },
+      }),
+    );
+    expect(unknown).toMatchObject({ type: NonRetryableErrors.invalidAction, nonRetryable: true });
+    expect(unknown.message).toContain('the secret "never_stored", which does not exist');
+
+    // A worker whose key is not the one the secret was stored with says so, and tries again later.
+    const otherKey = await failureOf(
+      activitiesWith({}, newSecretsKey()).callWebhook(inputFor(post(`${receiver.base}/ok/{{secrets.missing_path}}`))),
+    );
+    expect(otherKey).toMatchObject({ type: WebhookErrors.secretUnreadable, nonRetryable: false });
+    expect(otherKey.message).toMatch(/secret "missing_path" was stored with the key \w+, and this process has the key/);
+    for (const failure of [rejected, unknown, otherKey]) expect(failure.message).not.toContain(token);
+  });
+
+  it('keeps secret values out of the database: a dump shows ciphertext', async () => {
+    const value = `plain-${unique('v')}`;
+    await storeSecret('dumped', value);
+    const { rows } = await pool.query("SELECT row_to_json(s)::text AS dump FROM secrets s WHERE name = 'dumped'");
+    expect(rows[0].dump).not.toContain(value);
+    expect(rows[0].dump).not.toContain(Buffer.from(value).toString('hex'));
+    expect(rows[0].dump).not.toContain(Buffer.from(value).toString('base64'));
   });
 });
