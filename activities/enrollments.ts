@@ -12,22 +12,36 @@ import {
   notEnrolledDetail,
   refusalReason,
   TimelineKinds,
+  type ExecutionWindow,
   type Workflow,
-  type WorkflowSettings,
 } from '../src/domain';
+import { findAction, nextStep, startWalk, stepAction, type Walk } from '../src/domain/walk';
 import { enrollmentSearchAttributes } from '../src/temporal/search-attributes';
 import type { enrollmentWorkflow } from '../workflows/enrollment';
+import { createDefinitionCache } from './definitions';
 import type { ActivityDeps, EnrollmentStarterDeps } from './deps';
 
 export type { EnrollmentInput };
 
-/** The part of a workflow definition an enrollment reads before each step. */
-export interface DefinitionSnapshot {
-  enabled: boolean;
-  version: number;
-  actions: Action[];
-  settings: WorkflowSettings;
-}
+/**
+ * What an enrollment reads before each step, and no more (it is recorded in the workflow's history): the next
+ * action as `stepAction` gives it, the walk after it, and the switch and execution window it runs under. `gone`
+ * when the workflow was deleted; `end` when no action is left.
+ */
+export type NextStep =
+  | { kind: 'gone' }
+  | { kind: 'end'; reason: 'done' | 'deleted' }
+  | {
+      kind: 'action';
+      action: Action;
+      walk: Walk;
+      deletedIds: string[];
+      enabled: boolean;
+      executionWindow?: ExecutionWindow;
+    };
+
+/** An action read again at the moment it runs (after waiting for the execution window); null when it is gone. */
+export type CurrentAction = { action: Action | null; enabled: boolean } | null;
 
 export interface RecordSnapshot {
   stageId: string;
@@ -38,6 +52,21 @@ export interface RecordSnapshot {
 type Decision = { input: EnrollmentInput; enrolled: boolean; reason?: string };
 
 export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: ActivityDeps & EnrollmentStarterDeps) {
+  const definitions = createDefinitionCache(pool);
+
+  async function readNextStep(workflowId: string, walk: Walk): Promise<NextStep> {
+    const definition = await definitions.current(workflowId);
+    if (!definition) return { kind: 'gone' };
+    const step = nextStep(definition.actions, walk);
+    if (step.kind === 'end') return step;
+    return {
+      ...step,
+      action: stepAction(step.action),
+      enabled: definition.enabled,
+      ...(definition.settings.executionWindow && { executionWindow: definition.settings.executionWindow }),
+    };
+  }
+
   /**
    * Decides whether each event's record enrolls, in order, and records the answers: the once-only decision, for a
    * batch of one workflow's events in one transaction. Advisory locks per (workflow, record), taken in one order,
@@ -148,9 +177,17 @@ export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: A
       return { workflowOn: workflow?.enabled === true };
     },
 
-    /** The current definition, or null when the workflow was deleted. Run as a local activity before each step. */
-    async loadDefinition({ workflowId }: { workflowId: string }): Promise<DefinitionSnapshot | null> {
-      return snapshotOf(await getWorkflow(pool, workflowId));
+    /** The step after `walk` in the current definition. Run as a local activity before each step. */
+    nextStep({ workflowId, walk }: { workflowId: string; walk: Walk }): Promise<NextStep> {
+      return readNextStep(workflowId, walk);
+    },
+
+    /** One action as the current definition has it. Run as a local activity. */
+    async currentAction({ workflowId, actionId }: { workflowId: string; actionId: string }): Promise<CurrentAction> {
+      const definition = await definitions.current(workflowId);
+      if (!definition) return null;
+      const action = findAction(definition.actions, actionId);
+      return { action: action ? stepAction(action) : null, enabled: definition.enabled };
     },
 
     /** The record as branches and delays see it, read fresh; null when it was deleted. Run as a local activity. */
@@ -161,27 +198,16 @@ export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: A
 
     /**
      * An enrollment's first step: the decision `startEnrollments` recorded (or a new one, for an enrollment started
-     * another way), and the definition its first step runs on.
+     * another way), and, when enrolled, the first action.
      */
     async beginEnrollment(
       input: EnrollmentInput,
-    ): Promise<{ enrolled: boolean; reason?: string; definition?: DefinitionSnapshot | null }> {
+    ): Promise<{ enrolled: true; step: NextStep } | { enrolled: false; reason: string }> {
       if (!(await enrollmentExists(pool, input.enrollmentId))) {
         const [decision] = (await decide(input.workflowId, [input])).decisions;
         if (!decision?.enrolled) return { enrolled: false, reason: decision?.reason ?? 'not enrolled' };
       }
-      return { enrolled: true, definition: snapshotOf(await getWorkflow(pool, input.workflowId)) };
+      return { enrolled: true, step: await readNextStep(input.workflowId, startWalk()) };
     },
-  };
-}
-
-/** The part of a workflow an enrollment reads before each step; null when the workflow was deleted. */
-function snapshotOf(workflow: Workflow | undefined): DefinitionSnapshot | null {
-  if (!workflow) return null;
-  return {
-    enabled: workflow.enabled,
-    version: workflow.version,
-    actions: workflow.actions,
-    settings: workflow.settings,
   };
 }

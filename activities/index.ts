@@ -9,7 +9,7 @@ import { createWebhookActivities } from './webhook';
 
 export type { ActivityDeps, EnrollmentStarterDeps, WebhookPolicy } from './deps';
 export type { ProgressInput } from './audit';
-export type { DefinitionSnapshot, EnrollmentInput } from './enrollments';
+export type { CurrentAction, EnrollmentInput, NextStep } from './enrollments';
 
 /** Builds every activity with its dependencies; the worker registers the result. */
 export function createActivities(deps: ActivityDeps & EnrollmentStarterDeps) {

@@ -12,6 +12,7 @@ import {
   type SetPropertyConfig,
   type SetStageConfig,
   stageEnteredEvent,
+  propertiesProblem,
   TimelineKinds,
 } from '../src/domain';
 import { describeAutomation } from '../src/domain/ticket-status-automation';
@@ -26,10 +27,16 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
         await markActionStarted(db, input);
         const record = await requireRecord(db, input.recordId, true);
         const { property, value } = input.config;
-        await updateRecord(db, record.id, {
-          stageId: record.stageId,
-          properties: mergeProperties(record.properties, { [property]: value }),
-        });
+        const properties = mergeProperties(record.properties, { [property]: value });
+        const problem = propertiesProblem(properties);
+        if (problem) {
+          throw ApplicationFailure.create({
+            type: NonRetryableErrors.recordLimit,
+            nonRetryable: true,
+            message: problem,
+          });
+        }
+        await updateRecord(db, record.id, { stageId: record.stageId, properties });
         const detail =
           value === null ? `cleared property "${property}"` : `set property "${property}" to ${JSON.stringify(value)}`;
         await appendTimeline(db, actionCompletedLine(input, detail));

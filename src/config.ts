@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
+import type { ApiSettings } from './api/deps';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const optionalUrl = (protocols: RegExp, hint: string) =>
@@ -36,6 +39,10 @@ const EnvSchema = z.object({
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   SMTP_URL: optionalUrl(/^smtps?:$/, 'use smtp://host:port or smtps://user:password@host:port'),
   SMTP_SINK_PORT: port.default(2525),
   MAIL_FROM: z.string().min(3).default('Pipewright <automations@pipewright.local>'),
@@ -69,6 +76,10 @@ const EnvSchema = z.object({
     .refine((key) => key.length === 32, 'use 32 random bytes as base64 or hex, e.g. from `openssl rand -base64 32`')
     .optional(),
   WORKER_METRICS_PORT: port.optional(),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  API_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(6_000),
+  API_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(120),
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(500),
 });
@@ -90,6 +101,8 @@ export interface Config {
     cliPath?: string;
     devPort: number;
     uiPort: number;
+    /** TLS to TEMPORAL_ADDRESS, with a client certificate for mTLS (TEMPORAL_TLS_*); plain TCP when absent. */
+    tls?: TLSConfig;
   };
   smtp: { url?: string; sinkPort: number; from: string };
   adminToken?: string;
@@ -103,6 +116,9 @@ export interface Config {
   secretsKey?: Buffer;
   /** Port of the worker process's own `/metrics` (process memory, event loop); none when unset. */
   workerMetricsPort?: number;
+  /** Interface the worker's `/metrics` listens on: loopback unless set. */
+  workerMetricsHost: string;
+  api: ApiSettings;
   /** A workflow bundle for the worker to run instead of the one `npm run build` made (absolute path). */
   workflowBundle?: string;
   /**
@@ -150,6 +166,7 @@ export function loadConfig(
       cliPath: e.TEMPORAL_CLI_PATH,
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      tls: temporalTls(e),
     },
     smtp: { url: e.SMTP_URL, sinkPort: e.SMTP_SINK_PORT, from: e.MAIL_FROM },
     adminToken: e.ADMIN_TOKEN,
@@ -160,6 +177,11 @@ export function loadConfig(
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    workerMetricsHost: e.WORKER_METRICS_HOST,
+    api: {
+      rateLimits: { perToken: e.API_RATE_LIMIT, authFailures: e.API_AUTH_FAILURE_LIMIT },
+      metricsToken: e.METRICS_TOKEN,
+    },
     workflowBundle: e.WORKFLOW_BUNDLE && path.resolve(e.WORKFLOW_BUNDLE),
     maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     secretsKey: e.SECRETS_KEY,
@@ -193,4 +215,50 @@ export function requireExternal(config: Config, needs: ('DATABASE_URL' | 'TEMPOR
       `Invalid configuration:\n${missing.map((name) => `  ${name}: required when running this process on its own`).join('\n')}`,
     );
   }
+}
+
+type TemporalTlsEnv = Pick<
+  z.infer<typeof EnvSchema>,
+  'TEMPORAL_ADDRESS' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY' | 'TEMPORAL_TLS_CA' | 'TEMPORAL_TLS_SERVER_NAME'
+>;
+
+/**
+ * The TLS options of the connections to TEMPORAL_ADDRESS, from PEM files: the client certificate and its key (both
+ * or neither; Temporal's mTLS asks for them), the CA that signed the server's certificate (else the system's), and
+ * the name to expect in it (else the host of TEMPORAL_ADDRESS). Undefined, plain TCP, when none is set.
+ */
+function temporalTls(e: TemporalTlsEnv): TLSConfig | undefined {
+  const { TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: key, TEMPORAL_TLS_CA: ca, TEMPORAL_TLS_SERVER_NAME: name } = e;
+  if (!cert && !key && !ca && !name) return undefined;
+  const problems: string[] = [];
+  if (!e.TEMPORAL_ADDRESS) {
+    problems.push('TEMPORAL_TLS_*: only with TEMPORAL_ADDRESS (the embedded dev server has no TLS)');
+  }
+  if (!cert !== !key) {
+    problems.push(
+      `${cert ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'}: set the client certificate and its key together`,
+    );
+  }
+  const read = (variable: string, file: string | undefined): Buffer | undefined => {
+    if (!file) return undefined;
+    try {
+      const pem = readFileSync(path.resolve(file));
+      if (!pem.includes('-----BEGIN ')) problems.push(`${variable}: ${file} is not a PEM file`);
+      return pem;
+    } catch (error) {
+      problems.push(`${variable}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      return undefined;
+    }
+  };
+  const crt = read('TEMPORAL_TLS_CERT', cert);
+  const privateKey = read('TEMPORAL_TLS_KEY', key);
+  const serverRootCACertificate = read('TEMPORAL_TLS_CA', ca);
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${problems.map((line) => `  ${line}`).join('\n')}`);
+  }
+  return {
+    ...(crt && privateKey && { clientCertPair: { crt, key: privateKey } }),
+    ...(serverRootCACertificate && { serverRootCACertificate }),
+    ...(name && { serverNameOverride: name }),
+  };
 }

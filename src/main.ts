@@ -55,7 +55,11 @@ async function main(config: Config): Promise<void> {
     const worker = await startWorkerRuntime({ ...workerSettings(config), address: temporalAddress, pool, log, mailer });
     stops.add('worker', () => worker.stop());
 
-    const temporal = lazyTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace });
+    const temporal = lazyTemporalClient({
+      address: temporalAddress,
+      namespace: config.temporal.namespace,
+      tls: config.temporal.tls,
+    });
     stops.add('temporal client', () => temporal.connection.close());
     const api = await startApiRuntime({
       pool,
@@ -65,6 +69,7 @@ async function main(config: Config): Promise<void> {
       port: config.port,
       relayPollMs: config.relayPollMs,
       secretsKey: secretsKeyring({ fromEnv: config.secretsKey, dataDir: config.dataDir }),
+      settings: config.api,
     });
     stops.add('api', () => api.stop());
 

@@ -10,7 +10,7 @@ export interface MetricsServer {
  * `GET /metrics` for a process without the HTTP API (the worker): Node's process metrics (resident memory, heap,
  * event-loop lag, GC) in Prometheus text, so memory can be watched per worker process.
  */
-export async function serveProcessMetrics(options: { port: number; host?: string }): Promise<MetricsServer> {
+export async function serveProcessMetrics(options: { port: number; host: string }): Promise<MetricsServer> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const server = http.createServer((req, res) => {
@@ -25,7 +25,7 @@ export async function serveProcessMetrics(options: { port: number; host?: string
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+    server.listen(options.port, options.host, () => resolve());
   });
   const address = server.address();
   return {

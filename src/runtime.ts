@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Client } from '@temporalio/client';
 import { SdkComponent } from '@temporalio/common';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type TLSConfig, Worker } from '@temporalio/worker';
 import { createActivities, type WebhookPolicy } from '../activities';
 import { createApp } from './api/app';
+import type { ApiSettings } from './api/deps';
 import type { Config } from './config';
 import type { Pool } from './db/pool';
 import { newId } from './domain';
@@ -55,6 +56,7 @@ function installTemporalRuntime(log: Logger): void {
 export function workerSettings(config: Config) {
   return {
     namespace: config.temporal.namespace,
+    tls: config.temporal.tls,
     taskQueue: config.temporal.taskQueue,
     mailFrom: config.smtp.from,
     webhookPolicy: config.webhook,
@@ -68,6 +70,8 @@ export function workerSettings(config: Config) {
 export async function startWorkerRuntime(options: {
   address: string;
   namespace: string;
+  /** TLS to Temporal (TEMPORAL_TLS_*); plain TCP when absent. */
+  tls?: TLSConfig;
   taskQueue: string;
   pool: Pool;
   mailer: Mailer;
@@ -83,7 +87,7 @@ export async function startWorkerRuntime(options: {
   wrapActivities?: (activities: ReturnType<typeof createActivities>) => object;
 }): Promise<WorkerRuntime> {
   installTemporalRuntime(options.log);
-  const connection = await NativeConnection.connect({ address: options.address });
+  const connection = await NativeConnection.connect({ address: options.address, tls: options.tls });
   // The activity that starts enrollments is a Temporal client on the worker's own connection, so that a start can
   // hand its first workflow task straight to this worker (eager start).
   const temporal = new Client({ connection, namespace: options.namespace });
@@ -126,6 +130,13 @@ export interface ApiRuntime {
   stop(): Promise<void>;
 }
 
+/**
+ * How long a client may take: to send its headers, to send the whole request, and to send the next request on a
+ * kept-alive connection; a slow or idle client cannot hold a connection open longer. Node checks them every
+ * `checkEveryMs`.
+ */
+export const SERVER_TIMEOUTS = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, checkEveryMs: 1_000 };
+
 /** Starts the HTTP API and the outbox relay on `port` (0 picks a free one). */
 export async function startApiRuntime(options: {
   port: number;
@@ -136,6 +147,9 @@ export async function startApiRuntime(options: {
   log: Logger;
   relayPollMs: number;
   secretsKey: SecretsKeyring;
+  settings: ApiSettings;
+  /** Overrides `SERVER_TIMEOUTS`; tests use short ones. */
+  timeouts?: Partial<typeof SERVER_TIMEOUTS>;
 }): Promise<ApiRuntime> {
   const app = createApp({
     pool: options.pool,
@@ -145,8 +159,18 @@ export async function startApiRuntime(options: {
     newId: makeId,
     clock: () => new Date(),
     secretsKey: options.secretsKey,
+    settings: options.settings,
   });
-  const server = http.createServer(app);
+  const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
+  const server = http.createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      connectionsCheckingInterval: timeouts.checkEveryMs,
+    },
+    app,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());

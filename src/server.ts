@@ -31,7 +31,11 @@ async function main(config: Config): Promise<void> {
     warn: (message) => log.warn(message),
   });
   log.info({ adminToken: adminToken.source === 'file' ? adminToken.file : adminToken.source }, 'admin token');
-  const temporal = lazyTemporalClient({ address: config.temporal.address!, namespace: config.temporal.namespace });
+  const temporal = lazyTemporalClient({
+    address: config.temporal.address!,
+    namespace: config.temporal.namespace,
+    tls: config.temporal.tls,
+  });
   stops.add('temporal client', () => temporal.connection.close());
   const api = await startApiRuntime({
     port: config.port,
@@ -42,6 +46,7 @@ async function main(config: Config): Promise<void> {
     log,
     relayPollMs: config.relayPollMs,
     secretsKey: secretsKeyring({ fromEnv: config.secretsKey, dataDir: config.dataDir }),
+    settings: config.api,
   });
   stops.add('api', () => api.stop());
   onShutdownSignal(log, () => stops.stopAll());

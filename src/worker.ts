@@ -31,7 +31,7 @@ async function main(config: Config): Promise<void> {
   });
   stops.add('worker', () => worker.stop());
   if (config.workerMetricsPort !== undefined) {
-    const metrics = await serveProcessMetrics({ port: config.workerMetricsPort });
+    const metrics = await serveProcessMetrics({ port: config.workerMetricsPort, host: config.workerMetricsHost });
     stops.add('metrics', () => metrics.stop());
   }
   onShutdownSignal(log, () => stops.stopAll());

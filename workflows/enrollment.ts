@@ -1,5 +1,6 @@
 import {
   ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   isCancellation,
   log,
@@ -8,7 +9,7 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
-import type { Activities, DefinitionSnapshot, EnrollmentInput, ProgressInput } from '../activities';
+import type { Activities, EnrollmentInput, NextStep, ProgressInput } from '../activities';
 import {
   type ActionActivityName,
   type ActionOutcome,
@@ -21,7 +22,7 @@ import type { Action } from '../src/domain/actions';
 import { evaluateConditions, matchValueCase, pickSplit } from '../src/domain/branching';
 import { FINAL_FAILURE_TYPES } from '../src/domain/errors';
 import { type TimelineKind, TimelineKinds } from '../src/domain/events';
-import { enterBranch, findAction, nextStep, startWalk, type Walk } from '../src/domain/walk';
+import { enterBranch, startWalk, type Walk } from '../src/domain/walk';
 import { delayWakeAt, nextExecutionWindowStart } from '../src/domain/wake';
 import { unenrollSignal } from './signals';
 
@@ -35,11 +36,19 @@ const bookkeeping = proxyLocalActivities<Activities>({
 /**
  * Database-only work — the enrollment decision and the `quickDb` actions (tasks, properties, stages) — runs as local
  * activities: inside the workflow task, without a round trip through the task queue. Once-only still holds, since
- * each is idempotent by its key (a re-run after a crash finds its ledger row).
+ * each is idempotent by its key (a re-run after a crash finds its ledger row). 60 attempts span about an hour: a
+ * database away for longer fails the action (the timeline says so, and it can be retried), instead of retrying it
+ * for ever. Bookkeeping (`bookkeeping`) keeps retrying: its lines must not be lost.
  */
 const QUICK_DB = {
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    maximumAttempts: 60,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
 } as const;
 
 const localDb = proxyLocalActivities<Activities>(QUICK_DB);
@@ -118,17 +127,17 @@ async function walkActions(
   input: EnrollmentInput,
   progress: (change: Progress) => Promise<void>,
 ): Promise<EnrollmentResult> {
-  const begin = await localDb.beginEnrollment(input);
-  if (!begin.enrolled) return { status: 'not_enrolled', reason: begin.reason ?? 'not enrolled' };
+  const begin = await bookkeeping.beginEnrollment(input);
+  if (!begin.enrolled) return { status: 'not_enrolled', reason: begin.reason };
   log.info('enrollment started', { requestId: input.requestId, recordId: input.recordId, eventId: input.eventId });
 
+  // The first step comes with the decision; every later one is read again, so edits reach the enrollment in flight.
+  let next: NextStep | undefined = begin.step;
   let walk = startWalk();
-  // The first step runs on the definition read with the decision; every later one reads it again.
-  let next: DefinitionSnapshot | null | undefined = begin.definition;
   for (;;) {
-    const definition = next === undefined ? await bookkeeping.loadDefinition({ workflowId: input.workflowId }) : next;
+    const step = next ?? (await bookkeeping.nextStep({ workflowId: input.workflowId, walk }));
     next = undefined;
-    if (!definition) {
+    if (step.kind === 'gone') {
       await progress({
         status: 'cancelled',
         line: {
@@ -139,7 +148,6 @@ async function walkActions(
       });
       return { status: 'cancelled', reason: 'the workflow was deleted' };
     }
-    const step = nextStep(definition.actions, walk);
     if (step.kind === 'end') {
       const detail =
         step.reason === 'deleted' ? 'enrollment ended: the remaining actions were deleted' : 'enrollment completed';
@@ -150,7 +158,7 @@ async function walkActions(
       return { status: 'completed' };
     }
     for (const deletedId of step.deletedIds) await progress(deletedActionSkipped(input, deletedId));
-    walk = await runStep({ input, progress, definition, walk: step.walk }, step.action);
+    walk = await runStep({ input, progress, step, walk: step.walk }, step.action);
   }
 }
 
@@ -170,7 +178,7 @@ function deletedActionSkipped(input: EnrollmentInput, actionId: string): Progres
 interface StepContext {
   input: EnrollmentInput;
   progress: (change: Progress) => Promise<void>;
-  definition: DefinitionSnapshot;
+  step: Extract<NextStep, { kind: 'action' }>;
   walk: Walk;
 }
 
@@ -268,9 +276,9 @@ async function chooseBranch(input: EnrollmentInput, action: Action): Promise<{ k
  */
 async function runEffect(ctx: StepContext, initial: Action, key: string): Promise<void> {
   const { input, progress } = ctx;
-  let definition = ctx.definition;
-  let action: Action | undefined = initial;
-  const window = definition.settings.executionWindow;
+  let action: Action | null = initial;
+  let enabled = ctx.step.enabled;
+  const window = ctx.step.executionWindow;
   if (window) {
     const now = new Date();
     const opening = nextExecutionWindowStart(window, now);
@@ -287,18 +295,16 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
         },
       });
       await sleep(opening.getTime() - now.getTime());
-      definition = (await bookkeeping.loadDefinition({ workflowId: input.workflowId })) ?? {
-        ...definition,
-        actions: [],
-      };
-      action = findAction(definition.actions, initial.id);
+      const current = await bookkeeping.currentAction({ workflowId: input.workflowId, actionId: initial.id });
+      action = current?.action ?? null;
+      enabled = current?.enabled ?? false;
     }
   }
   if (!action || !isEffectAction(action)) {
     await progress(deletedActionSkipped(input, initial.id));
     return;
   }
-  if (!definition.enabled) {
+  if (!enabled) {
     await progress({
       status: 'running',
       currentActionId: action.id,
@@ -325,7 +331,9 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
       config: action.config,
     });
   } catch (error) {
-    if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
+    // A local activity's final failure arrives as the ApplicationFailure it threw, a remote one's wrapped.
+    if (isCancellation(error) || !(error instanceof ActivityFailure || error instanceof ApplicationFailure))
+      throw error;
     // A final failure of one action is recorded and the enrollment goes on with the next action.
     await progress({
       status: 'running',

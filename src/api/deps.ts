@@ -2,6 +2,14 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../log';
 import type { SecretsKeyring } from '../secrets-key';
+import type { RateLimits } from './rate-limit';
+
+/** The API's own settings (src/config.ts reads them from the environment). */
+export interface ApiSettings {
+  rateLimits: RateLimits;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  metricsToken?: string;
+}
 
 /** What the HTTP API needs; built once by the process and passed to `createApp`. */
 export interface ApiDeps {
@@ -13,4 +21,5 @@ export interface ApiDeps {
   clock: () => Date;
   /** Seals the values `/api/secrets` stores. */
   secretsKey: SecretsKeyring;
+  settings: ApiSettings;
 }

@@ -1,9 +1,11 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Request, type RequestHandler, Router } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, type LabelValues, Registry } from 'prom-client';
 import { TimelineKinds } from '../domain';
 import { EnrollmentStatuses } from '../db/enrollments';
 import { outboxLag } from '../db/outbox';
-import type { Pool } from '../db/pool';
+import { inTransaction, type Pool } from '../db/pool';
+import { HttpProblem } from './problem';
 
 /** What `createMetrics` gives the app: mount `middleware` before every router, and `router` anywhere. */
 export interface HttpMetrics {
@@ -20,15 +22,91 @@ const ACTION_OUTCOMES = {
   [TimelineKinds.actionFailed]: 'failed',
 } as const;
 
+/** How long one reading of the database-backed gauges serves scrapes: scraping more often costs no more queries. */
+export const DATABASE_READ_MAX_AGE_MS = 10_000;
+/** A reading that takes longer is abandoned (its gauges are left out of that scrape) instead of holding a connection. */
+const DATABASE_READ_TIMEOUT_MS = 5_000;
+
+/** Everything the `pipewright_*` gauges show, read from PostgreSQL in one transaction. */
+interface DatabaseReading {
+  eventsByType: { type: string; count: string }[];
+  lag: { pending: number; oldestSeconds: number };
+  enrollmentsStarted: number;
+  enrollmentsByStatus: { status: string; count: string }[];
+  actions: { kind: keyof typeof ACTION_OUTCOMES; type: string; count: string }[];
+}
+
+async function readDatabase(pool: Pool): Promise<DatabaseReading> {
+  return inTransaction(pool, async (db) => {
+    await db.query(`SET LOCAL statement_timeout = ${DATABASE_READ_TIMEOUT_MS}`);
+    const eventsByType = await db.query<{ type: string; count: string }>(
+      'SELECT type, count(*) AS count FROM outbox GROUP BY type',
+    );
+    const lag = await outboxLag(db);
+    const started = await db.query<{ count: string }>('SELECT count(*) AS count FROM enrollments');
+    const byStatus = await db.query<{ status: string; count: string }>(
+      'SELECT status, count(*) AS count FROM enrollments GROUP BY status',
+    );
+    // Counting first (an index-only scan of timeline_outcome_idx) and resolving the type once per (workflow, action)
+    // keeps the jsonb walk off every row. `$.**` reaches actions in branch lists at any depth; `exists(@.config)`
+    // leaves out comments, which have ids too. Lax mode may yield the same object twice, hence LIMIT 1.
+    const actions = await db.query<DatabaseReading['actions'][number]>(
+      `WITH lines AS (
+         SELECT kind, workflow_id, action_id, count(*) AS count FROM timeline
+         WHERE kind = ANY($1::text[]) GROUP BY kind, workflow_id, action_id
+       )
+       SELECT lines.kind, coalesce(action.type, 'unknown') AS type, sum(lines.count) AS count
+       FROM lines
+       LEFT JOIN workflows ON workflows.id = lines.workflow_id
+       LEFT JOIN LATERAL (
+         SELECT found ->> 'type' AS type
+         FROM jsonb_path_query(
+           workflows.actions, '$.** ? (@.id == $id && exists(@.config))', jsonb_build_object('id', lines.action_id)
+         ) AS found
+         WHERE lines.action_id IS NOT NULL
+         LIMIT 1
+       ) AS action ON true
+       GROUP BY lines.kind, coalesce(action.type, 'unknown')`,
+      [Object.keys(ACTION_OUTCOMES)],
+    );
+    return {
+      eventsByType: eventsByType.rows,
+      lag,
+      enrollmentsStarted: Number(started.rows[0]?.count ?? 0),
+      enrollmentsByStatus: byStatus.rows,
+      actions: actions.rows,
+    };
+  });
+}
+
+/**
+ * The latest database reading, read again when older than `maxAgeMs`; scrapes that arrive while a reading is under
+ * way share it. A failed reading is not kept, so the next scrape tries again.
+ */
+function cachedReading(pool: Pool, maxAgeMs: number): () => Promise<DatabaseReading> {
+  let latest: { at: number; reading: Promise<DatabaseReading> } | undefined;
+  return () => {
+    if (!latest || Date.now() - latest.at > maxAgeMs) {
+      const entry = { at: Date.now(), reading: readDatabase(pool) };
+      entry.reading.catch(() => {
+        if (latest === entry) latest = undefined;
+      });
+      latest = entry;
+    }
+    return latest.reading;
+  };
+}
+
 /**
  * Prometheus metrics for one API process: its own registry (no global default registry), so tests can build several
- * apps. The HTTP histogram is this process's own; every other `pipewright_*` gauge is read from PostgreSQL at scrape
- * time, so it is the same whichever process of a multi-process deployment (API, worker) is scraped.
+ * apps. The HTTP histogram is this process's own; every other `pipewright_*` gauge is read from PostgreSQL (at most
+ * once per `maxAgeMs`, in one transaction on one connection), so it is the same whichever process of a
+ * multi-process deployment is scraped. With `token` set, a scrape needs `Authorization: Bearer <token>`.
  */
-export function createMetrics(deps: { pool: Pool }): HttpMetrics {
-  const { pool } = deps;
+export function createMetrics(deps: { pool: Pool; token?: string; maxAgeMs?: number }): HttpMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const reading = cachedReading(deps.pool, deps.maxAgeMs ?? DATABASE_READ_MAX_AGE_MS);
 
   const httpDuration = new Histogram({
     name: 'pipewright_http_request_duration_seconds',
@@ -43,12 +121,9 @@ export function createMetrics(deps: { pool: Pool }): HttpMetrics {
     labelNames: ['type'] as const,
     registers: [registry],
     async collect() {
-      await readInto(this, async () => {
-        const { rows } = await pool.query<{ type: string; count: string }>(
-          'SELECT type, count(*) AS count FROM outbox GROUP BY type',
-        );
-        return rows.map((row) => [{ type: row.type }, Number(row.count)]);
-      });
+      await readInto(this, async () =>
+        (await reading()).eventsByType.map((row) => [{ type: row.type }, Number(row.count)]),
+      );
     },
   });
 
@@ -57,7 +132,7 @@ export function createMetrics(deps: { pool: Pool }): HttpMetrics {
     help: 'Events accepted but not yet delivered to Temporal by the relay.',
     registers: [registry],
     async collect() {
-      await readInto(this, async () => [[{}, (await outboxLag(pool)).pending]]);
+      await readInto(this, async () => [[{}, (await reading()).lag.pending]]);
     },
   });
 
@@ -66,7 +141,7 @@ export function createMetrics(deps: { pool: Pool }): HttpMetrics {
     help: 'Age of the oldest event not yet delivered to Temporal; 0 when none waits.',
     registers: [registry],
     async collect() {
-      await readInto(this, async () => [[{}, (await outboxLag(pool)).oldestSeconds]]);
+      await readInto(this, async () => [[{}, (await reading()).lag.oldestSeconds]]);
     },
   });
 
@@ -75,10 +150,7 @@ export function createMetrics(deps: { pool: Pool }): HttpMetrics {
     help: 'Enrollments ever started, whatever their status now.',
     registers: [registry],
     async collect() {
-      await readInto(this, async () => {
-        const { rows } = await pool.query<{ count: string }>('SELECT count(*) AS count FROM enrollments');
-        return [[{}, Number(rows[0]?.count ?? 0)]];
-      });
+      await readInto(this, async () => [[{}, (await reading()).enrollmentsStarted]]);
     },
   });
 
@@ -89,11 +161,8 @@ export function createMetrics(deps: { pool: Pool }): HttpMetrics {
     registers: [registry],
     async collect() {
       await readInto(this, async () => {
-        const { rows } = await pool.query<{ status: string; count: string }>(
-          'SELECT status, count(*) AS count FROM enrollments GROUP BY status',
-        );
         const counts = new Map<string, number>(Object.values(EnrollmentStatuses).map((status) => [status, 0]));
-        for (const row of rows) counts.set(row.status, Number(row.count));
+        for (const row of (await reading()).enrollmentsByStatus) counts.set(row.status, Number(row.count));
         return [...counts].map(([status, count]) => [{ status }, count]);
       });
     },
@@ -107,31 +176,12 @@ export function createMetrics(deps: { pool: Pool }): HttpMetrics {
     labelNames: ['type', 'outcome'] as const,
     registers: [registry],
     async collect() {
-      await readInto(this, async () => {
-        // Counting first and resolving the type once per (workflow, action) keeps the jsonb walk off every row.
-        // `$.**` reaches actions in branch lists at any depth; `exists(@.config)` leaves out comments, which have ids
-        // too. Lax mode may yield the same object twice, hence LIMIT 1.
-        const { rows } = await pool.query<{ kind: keyof typeof ACTION_OUTCOMES; type: string; count: string }>(
-          `WITH lines AS (
-             SELECT kind, workflow_id, action_id, count(*) AS count FROM timeline
-             WHERE kind = ANY($1::text[]) GROUP BY kind, workflow_id, action_id
-           )
-           SELECT lines.kind, coalesce(action.type, 'unknown') AS type, sum(lines.count) AS count
-           FROM lines
-           LEFT JOIN workflows ON workflows.id = lines.workflow_id
-           LEFT JOIN LATERAL (
-             SELECT found ->> 'type' AS type
-             FROM jsonb_path_query(
-               workflows.actions, '$.** ? (@.id == $id && exists(@.config))', jsonb_build_object('id', lines.action_id)
-             ) AS found
-             WHERE lines.action_id IS NOT NULL
-             LIMIT 1
-           ) AS action ON true
-           GROUP BY lines.kind, coalesce(action.type, 'unknown')`,
-          [Object.keys(ACTION_OUTCOMES)],
-        );
-        return rows.map((row) => [{ type: row.type, outcome: ACTION_OUTCOMES[row.kind] }, Number(row.count)]);
-      });
+      await readInto(this, async () =>
+        (await reading()).actions.map((row) => [
+          { type: row.type, outcome: ACTION_OUTCOMES[row.kind] },
+          Number(row.count),
+        ]),
+      );
     },
   });
 
@@ -145,7 +195,10 @@ export function createMetrics(deps: { pool: Pool }): HttpMetrics {
   };
 
   const router = Router();
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    if (deps.token && !bearerMatches(req.get('authorization'), deps.token)) {
+      throw new HttpProblem(401, 'Unauthorized', 'Send Authorization: Bearer <METRICS_TOKEN> to read the metrics.');
+    }
     const body = await registry.metrics();
     res.type(registry.contentType).send(body);
   });
@@ -194,4 +247,11 @@ function trackMatchedRoute(req: Request): () => string | undefined {
     },
   });
   return () => pattern;
+}
+
+/** Whether an Authorization header carries `Bearer <token>`, compared in constant time. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const sent = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1] ?? '';
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(sent), digest(token));
 }

@@ -11,6 +11,7 @@ import {
   PatchRecordSchema,
   Permissions,
   type Pipeline,
+  propertiesProblem,
   stageEnteredEvent,
 } from '../domain';
 import { allow } from './auth';
@@ -75,10 +76,14 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
       checkVersion('record', id, current.version, expectedVersion);
       const stageId = patch.stageId ?? current.stageId;
       if (stageId !== current.stageId) requireStage((await getPipeline(db, current.pipelineId))!, stageId);
-      const updated = await updateRecord(db, id, {
-        stageId,
-        properties: patch.properties ? mergeProperties(current.properties, patch.properties) : current.properties,
-      });
+      const properties = patch.properties ? mergeProperties(current.properties, patch.properties) : current.properties;
+      const problem = propertiesProblem(properties);
+      if (problem) {
+        throw unprocessable('The change would take the record past its limits.', [
+          { path: 'body.properties', message: problem },
+        ]);
+      }
+      const updated = await updateRecord(db, id, { stageId, properties });
       if (stageId !== current.stageId) {
         await stageEntered(db, updated, `moved from "${current.stageId}" over the API`, req.id);
       }

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { decodeCursor, type PageRequest } from '../db/page';
-import { IdSchema, PageOnlyQuerySchema } from '../domain';
+import { IdSchema, Limits, PageOnlyQuerySchema } from '../domain';
 import { conflict, formatPath, HttpProblem, zodFields } from './problem';
 
 /** Parses part of a request with a schema; a mismatch is a 400 naming each field and what is wrong. */
@@ -32,12 +32,6 @@ export function parseInput<S extends z.ZodType>(
   return parsed.data;
 }
 
-/**
- * Levels of arrays and objects a request's JSON may nest (the document itself is level 1). Deeper input makes
- * recursive code (schemas, `JSON.stringify`, PostgreSQL's jsonb parser) run out of stack.
- */
-const MAX_JSON_DEPTH = 100;
-
 const NUL = /\u0000/;
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -50,7 +44,7 @@ function unstorable(text: string): string | undefined {
 
 /**
  * The first reason parsed JSON input cannot be taken as sent, with its path, or undefined: nesting deeper than
- * `MAX_JSON_DEPTH`, or a string (a value or a key) that cannot be stored. Looks no deeper than the limit, so it
+ * `Limits.jsonDepth`, or a string (a value or a key) that cannot be stored. Looks no deeper than the limit, so it
  * cannot run out of stack itself.
  */
 function findUnusableJson(value: unknown): { path: (string | number)[]; message: string } | undefined {
@@ -60,8 +54,8 @@ function findUnusableJson(value: unknown): { path: (string | number)[]; message:
       return message ? { path, message } : undefined;
     }
     if (node === null || typeof node !== 'object') return undefined;
-    if (depth > MAX_JSON_DEPTH) {
-      return { path, message: `nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects` };
+    if (depth > Limits.jsonDepth) {
+      return { path, message: `nests deeper than ${Limits.jsonDepth} levels of arrays and objects` };
     }
     for (const [key, item] of Array.isArray(node) ? node.entries() : Object.entries(node)) {
       const keyMessage = typeof key === 'string' ? unstorable(key) : undefined;

@@ -21,6 +21,7 @@ import {
   AddActionSchema,
   CommentInputSchema,
   CreateWorkflowSchema,
+  type Definition,
   DeleteActionQuerySchema,
   DisableWorkflowSchema,
   EnrollmentsQuerySchema,
@@ -53,7 +54,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
    */
   async function checkDefinition(
     db: Queryable,
-    workflow: Pick<Workflow, 'pipelineId' | 'trigger' | 'actions'>,
+    workflow: Definition & Pick<Workflow, 'pipelineId'>,
     forEnable: boolean,
   ) {
     const pipeline = await getPipeline(db, workflow.pipelineId);
@@ -168,6 +169,13 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
         enrollment: patch.enrollment && resolveEnrollmentRules(current.trigger, patch.enrollment, current.enrollment),
         settings: patch.settings && patchSettings(current.settings, patch.settings),
       };
+      const changed = {
+        ...current,
+        name: change.name ?? current.name,
+        enrollment: change.enrollment ?? current.enrollment,
+        settings: change.settings ?? current.settings,
+      };
+      await checkDefinition(db, changed, false);
       return updateWorkflow(db, id, change, { by: callerName(req.caller), change: { type: 'updated', ...patch } });
     });
     res.json(workflow);

@@ -32,10 +32,11 @@ export async function upsertToken(
   );
 }
 
-export async function findTokenBySecret(db: Queryable, secret: string): Promise<ApiToken | undefined> {
+/** The token whose secret hashes to `tokenHash` (`hashToken`). */
+export async function findTokenByHash(db: Queryable, tokenHash: string): Promise<ApiToken | undefined> {
   const { rows } = await db.query<{ id: string; name: string; role: Role; created_at: Date }>(
     'SELECT id, name, role, created_at FROM api_tokens WHERE token_hash = $1',
-    [hashToken(secret)],
+    [tokenHash],
   );
   const row = rows[0];
   return row && { id: row.id, name: row.name, role: row.role, createdAt: row.created_at.toISOString() };

@@ -75,6 +75,34 @@ export async function getWorkflow(
   return rows[0] && toWorkflow(rows[0]);
 }
 
+/** What an enrollment's steps read of a workflow. */
+export interface StepDefinition {
+  version: number;
+  enabled: boolean;
+  settings: WorkflowSettings;
+  actions: Action[];
+}
+
+/**
+ * A workflow's definition as its enrollments read it before each step, without its actions when its version is
+ * still `knownVersion` (every change bumps the version, so the caller's copy is current); undefined when deleted.
+ */
+export async function readStepDefinition(
+  db: Queryable,
+  id: string,
+  knownVersion: number | undefined,
+): Promise<(Omit<StepDefinition, 'actions'> & { actions?: Action[] }) | undefined> {
+  const { rows } = await db.query<Pick<WorkflowRow, 'version' | 'enabled' | 'settings'> & { actions: Action[] | null }>(
+    `SELECT version, enabled, settings, CASE WHEN version IS DISTINCT FROM $2 THEN actions END AS actions
+     FROM workflows WHERE id = $1`,
+    [id, knownVersion ?? null],
+  );
+  const row = rows[0];
+  return (
+    row && { version: row.version, enabled: row.enabled, settings: row.settings, actions: row.actions ?? undefined }
+  );
+}
+
 /** Workflows made by users; the templated ones are read through their pipeline's setting. */
 export async function listWorkflows(
   db: Queryable,

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { ActionRoutes, type EffectActionType } from './action-routes';
-import { type ConditionGroup, ConditionGroupSchema, RandomSplitSchema, randomSplitsOf } from './conditions';
+import {
+  type ConditionGroup,
+  ConditionGroupSchema,
+  ConditionScalarSchema,
+  RandomSplitSchema,
+  randomSplitsOf,
+} from './conditions';
 import { IdSchema } from './ids';
 import { type DelayConfig, DelayConfigSchema, DurationSchema } from './schedule';
 import { WebhookConfigSchema } from './webhook';
@@ -41,7 +47,7 @@ export const SendInternalNotificationConfigSchema = z
 export type SendInternalNotificationConfig = z.infer<typeof SendInternalNotificationConfigSchema>;
 
 export const SetPropertyConfigSchema = z
-  .object({ property: text(100), value: z.union([z.string(), z.number(), z.boolean(), z.null()]) })
+  .object({ property: text(100), value: z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]) })
   .strict();
 export type SetPropertyConfig = z.infer<typeof SetPropertyConfigSchema>;
 
@@ -103,7 +109,6 @@ export type ActionType = Action['type'];
 
 const MAX_LIST = 200;
 const actionList = () => z.array(z.lazy(() => ActionInputSchema)).max(MAX_LIST);
-const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 function actionSchema<T extends string, C extends z.ZodType>(type: T, config: C) {
   return z
@@ -133,7 +138,11 @@ export const ActionInputSchema: z.ZodType<ActionInput> = z.lazy(() =>
         .object({
           property: z.string().min(1).max(100),
           cases: z
-            .array(z.object({ values: z.array(scalar).min(1).max(100), actions: actionList().default([]) }).strict())
+            .array(
+              z
+                .object({ values: z.array(ConditionScalarSchema).min(1).max(100), actions: actionList().default([]) })
+                .strict(),
+            )
             .min(1)
             .max(20),
           default: actionList().default([]),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { asInstant, asNumber, type ConditionOperator, ConditionOperators } from './branching';
+import { Limits } from './limits';
 
 /**
  * The schemas of the conditions that branch actions test against a record, and of random splits. How they are
@@ -8,7 +9,8 @@ import { asInstant, asNumber, type ConditionOperator, ConditionOperators } from 
  * instance).
  */
 
-const ScalarSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+/** A value a condition compares with, or a branch matches; strings are bounded so that comparing them stays cheap. */
+export const ConditionScalarSchema = z.union([z.string().max(Limits.conditionText), z.number(), z.boolean(), z.null()]);
 
 const LIST_OPERATORS: readonly ConditionOperator[] = [ConditionOperators.in, ConditionOperators.notIn];
 const PRESENCE_OPERATORS: readonly ConditionOperator[] = [ConditionOperators.known, ConditionOperators.unknown];
@@ -43,7 +45,7 @@ export const ConditionSchema = z
   .object({
     property: z.string().min(1).max(100).describe("a record property name, or 'stageId' for the record's stage"),
     operator: z.enum(ConditionOperators),
-    value: z.union([ScalarSchema, z.array(ScalarSchema).max(1_000)]).optional(),
+    value: z.union([ConditionScalarSchema, z.array(ConditionScalarSchema).max(1_000)]).optional(),
   })
   .strict()
   .superRefine((condition, ctx) => {

@@ -8,6 +8,8 @@
 export const NonRetryableErrors = {
   recordNotFound: 'RecordNotFound',
   invalidAction: 'InvalidAction',
+  /** The change would take the record past its limits (`limits.ts`). */
+  recordLimit: 'RecordLimit',
 } as const;
 
 /** Failure types thrown by the webhook activity. The first two are final; the workflow lists them as non-retryable. */

@@ -6,6 +6,7 @@ export * from './duration';
 export * from './email-events';
 export * from './events';
 export * from './ids';
+export * from './limits';
 export * from './pipeline';
 export * from './record';
 export * from './requests';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IdSchema } from './ids';
+import { propertiesProblem } from './limits';
 
 export const ContactSchema = z
   .object({
@@ -10,7 +11,17 @@ export const ContactSchema = z
   .strict();
 export type Contact = z.infer<typeof ContactSchema>;
 
-const PropertiesSchema = z.record(z.string().min(1).max(100), z.unknown());
+const PropertyNameSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((name) => name !== '__proto__', '`__proto__` cannot be a property name');
+
+/** Properties as a request gives them: within the limits by themselves (a merge is checked again after it). */
+const PropertiesSchema = z.record(PropertyNameSchema, z.unknown()).superRefine((properties, ctx) => {
+  const problem = propertiesProblem(properties);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const CreateRecordSchema = z
   .object({
@@ -19,7 +30,7 @@ export const CreateRecordSchema = z
     stageId: IdSchema,
     properties: PropertiesSchema.default({}),
     source: z.string().min(1).max(50).optional(),
-    ownerId: z.string().min(1).max(200).optional(),
+    ownerId: z.email().max(254).describe("the owner's email address: notifications to the owner go to it").optional(),
     contacts: z.array(ContactSchema).max(100).default([]),
   })
   .strict();

@@ -97,6 +97,17 @@ export function updateList(actions: Action[], ref: ListRef | null, change: (list
   });
 }
 
+/**
+ * The action as one step of an enrollment needs it: its own config (a branch's conditions, cases or splits), without
+ * the actions nested in its branches and without comments, so that what the step records stays small.
+ */
+export function stepAction(action: Action): Action {
+  return branchLists(action).reduce((bare, list) => withBranchList(bare, list.branch, []), {
+    ...action,
+    comments: [],
+  } as Action);
+}
+
 /** Finds an action anywhere in the tree. */
 export function findAction(actions: readonly Action[], id: string): Action | undefined {
   for (const action of actions) {

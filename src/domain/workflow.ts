@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type Action, type ActionInput, ActionInputSchema } from './actions';
 import { TicketEmailTriggers } from './email-events';
 import { IdSchema } from './ids';
+import { definitionLimitProblems, Limits } from './limits';
 import type { Pipeline } from './pipeline';
 import { findPlaceholderProblems } from './placeholders';
 import { ExecutionWindowSchema } from './schedule';
@@ -89,7 +90,7 @@ export const CreateWorkflowSchema = z
     trigger: TriggerSchema,
     enrollment: EnrollmentRulesSchema.optional(),
     settings: WorkflowSettingsSchema.default({ unenrollOnStageExit: true, shards: 1 }),
-    actions: z.array(ActionInputSchema).max(500).default([]),
+    actions: z.array(ActionInputSchema).max(Limits.actions).default([]),
   })
   .strict();
 export type CreateWorkflow = z.infer<typeof CreateWorkflowSchema>;
@@ -164,17 +165,21 @@ export interface DefinitionProblem {
   draft?: boolean;
 }
 
+/** What a definition is made of: what it is checked on and what its size counts. */
+export type Definition = Pick<Workflow, 'name' | 'trigger' | 'enrollment' | 'settings' | 'actions'>;
+
 /**
- * Checks the rules a definition must keep before it can run: stages it names exist in its pipeline, custom email
- * templates exist, the trigger fits the pipeline, action ids are unique across the whole tree. Shapes are already
- * checked by the schemas. Paths of nested actions read `<branchActionId>.<branch>[index]`.
+ * Checks the rules a definition must keep before it can run: the limits (`limits.ts`), stages it names exist in its
+ * pipeline, custom email templates exist, the trigger fits the pipeline, action ids are unique across the whole
+ * tree. Shapes are already checked by the schemas. Paths of nested actions read `<branchActionId>.<branch>[index]`.
  */
 export function findDefinitionProblems(
-  workflow: Pick<Workflow, 'trigger' | 'actions'>,
+  workflow: Definition,
   pipeline: Pipeline,
   knownTemplateIds: ReadonlySet<string> = new Set(),
 ): DefinitionProblem[] {
-  const problems: DefinitionProblem[] = [];
+  const { name, trigger, enrollment, settings, actions } = workflow;
+  const problems: DefinitionProblem[] = definitionLimitProblems({ name, trigger, enrollment, settings, actions });
   const stageIds = new Set(pipeline.stages.map((stage) => stage.id));
   if (workflow.trigger.type === 'stage_entered' && !stageIds.has(workflow.trigger.stageId)) {
     problems.push({

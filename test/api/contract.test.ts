@@ -96,15 +96,25 @@ describe('HTTP contract: auth, validation and errors', () => {
       );
     expect(workflow.status).toBe(400);
     expect(workflow.body.errors[0].path).toMatch(/^body\.actions\[0\]\.config\.then\[0\]/);
-    // Twenty-five levels of branches are fine.
-    const nested = await stack.http
-      .post('/api/workflows')
-      .set('Content-Type', 'application/json')
-      .send(
-        `{"pipelineId":"${pipelineId}","name":"Nested","trigger":{"type":"stage_entered","stageId":"new"},` +
-          `"actions":[${deepAction(25)}]}`,
-      );
+    // Branches nested 10 deep are fine; an 11th level is refused, naming where it starts.
+    const create = (name: string, depth: number) =>
+      stack.http
+        .post('/api/workflows')
+        .set('Content-Type', 'application/json')
+        .send(
+          `{"pipelineId":"${pipelineId}","name":"${name}","trigger":{"type":"stage_entered","stageId":"new"},` +
+            `"actions":[${deepAction(depth)}]}`,
+        );
+    const nested = await create('Nested', 10);
     expect({ status: nested.status, errors: nested.body.errors }).toEqual({ status: 201, errors: undefined });
+    const tooDeep = await create('Too deep', 11);
+    expect(tooDeep.status).toBe(422);
+    expect(tooDeep.body.errors).toEqual([
+      {
+        path: expect.stringMatching(/^act_\w+\.then\[0\]$/),
+        message: expect.stringContaining('nested more than 10 deep'),
+      },
+    ]);
   });
 
   it('answers 400, not 500, for strings PostgreSQL cannot store (NUL, unpaired surrogates), naming the field', async () => {

@@ -5,7 +5,7 @@ import { freePort } from '../../src/net';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
 import { readTestEnv, TestEnv } from '../support/env';
 import { createDealPipeline, createRecord, createWorkflow, enableWorkflow, waitForTimeline } from '../support/fixtures';
-import { eventually, startTestStack, type TestStack } from '../support/stack';
+import { DEFAULT_API_SETTINGS, eventually, startTestStack, type TestStack } from '../support/stack';
 import { lazyTemporalClient } from '../../src/temporal/client';
 import { startApiRuntime } from '../../src/runtime';
 import { automationWorkflowId } from '../../src/domain';
@@ -58,6 +58,7 @@ describe('events accepted while Temporal is unreachable', () => {
       log: stack.log,
       relayPollMs: 200,
       secretsKey: stack.secretsKey,
+      settings: DEFAULT_API_SETTINGS,
     });
     await stack.api.relay.stop();
     const recordId = await createRecord(stack, { pipelineId, stageId: 'qualified' });

@@ -5,6 +5,7 @@ import { Client as PgClient } from 'pg';
 import supertest from 'supertest';
 import type { createActivities } from '../../activities';
 import { ensureAdminToken } from '../../src/admin-token';
+import { loadConfig } from '../../src/config';
 import { createPool, type Pool } from '../../src/db/pool';
 import { createLogger, type Logger } from '../../src/log';
 import { createMailer, type Mailer } from '../../src/mail/mailer';
@@ -13,6 +14,9 @@ import { type ApiRuntime, startApiRuntime, startWorkerRuntime, type WorkerRuntim
 import { type SecretsKeyring, secretsKeyring } from '../../src/secrets-key';
 import { connectTemporal } from '../../src/temporal/client';
 import { ADMIN_TOKEN, readTestEnv, TEMPLATE_DATABASE, TestEnv } from './env';
+
+/** The API's settings as an unconfigured environment gives them (the defaults). */
+export const DEFAULT_API_SETTINGS = loadConfig({}).api;
 
 /** A secrets keyring with a fresh random key (as SECRETS_KEY gives one), for a test's API, worker or activities. */
 export const newSecretsKey = (): SecretsKeyring => secretsKeyring({ fromEnv: randomBytes(32), dataDir: os.tmpdir() });
@@ -80,7 +84,16 @@ export async function startTestStack(
   const temporal = await connectTemporal({ address, namespace: 'default' });
   const taskQueue = unique('test');
   const secretsKey = newSecretsKey();
-  const api = await startApiRuntime({ port: 0, pool, temporal, taskQueue, log, relayPollMs: 200, secretsKey });
+  const api = await startApiRuntime({
+    port: 0,
+    pool,
+    temporal,
+    taskQueue,
+    log,
+    relayPollMs: 200,
+    secretsKey,
+    settings: DEFAULT_API_SETTINGS,
+  });
 
   const stack: TestStack = {
     pool,

@@ -7,7 +7,13 @@ import {
   templatedAutomationSetting,
 } from '../../src/domain/ticket-status-automation';
 import { notEnrolledDetail, offReason } from '../../src/domain/triggering';
-import { CreateWorkflowSchema, findDefinitionProblems, resolveEnrollmentRules } from '../../src/domain/workflow';
+import {
+  CreateWorkflowSchema,
+  type Definition,
+  findDefinitionProblems,
+  resolveEnrollmentRules,
+  type Trigger,
+} from '../../src/domain/workflow';
 
 const pipeline: Pipeline = {
   id: 'deals',
@@ -19,15 +25,27 @@ const pipeline: Pipeline = {
   ],
 };
 const task = (id: string): Action => ({ id, type: 'create_task', config: { title: id }, comments: [] });
+/** A definition of `pipeline` with these actions and trigger, every other part at its default. */
+const definition = (actions: Action[], trigger: Trigger = { type: 'stage_entered', stageId: 'new' }): Definition => ({
+  name: 'W',
+  trigger,
+  enrollment: { reenroll: false },
+  settings: { unenrollOnStageExit: true, shards: 1 },
+  actions,
+});
+/** A branch_if whose "then" list holds `inner`. */
+const branch = (id: string, inner: Action[]): Action => ({
+  id,
+  type: 'branch_if',
+  config: { conditions: { all: [{ property: 'tier', operator: 'eq', value: 'gold' }] }, then: inner, else: [] },
+  comments: [],
+});
 
 describe('findDefinitionProblems', () => {
   it('accepts a definition whose stages exist', () => {
     expect(
       findDefinitionProblems(
-        {
-          trigger: { type: 'stage_entered', stageId: 'new' },
-          actions: [task('a'), { id: 'b', type: 'set_stage', config: { stageId: 'won' }, comments: [] }],
-        },
+        definition([task('a'), { id: 'b', type: 'set_stage', config: { stageId: 'won' }, comments: [] }]),
         pipeline,
       ),
     ).toEqual([]);
@@ -35,10 +53,10 @@ describe('findDefinitionProblems', () => {
 
   it('names the trigger stage, set_stage targets and duplicate ids that break the rules', () => {
     const problems = findDefinitionProblems(
-      {
-        trigger: { type: 'stage_entered', stageId: 'gone' },
-        actions: [task('a'), task('a'), { id: 'b', type: 'set_stage', config: { stageId: 'lost' }, comments: [] }],
-      },
+      definition([task('a'), task('a'), { id: 'b', type: 'set_stage', config: { stageId: 'lost' }, comments: [] }], {
+        type: 'stage_entered',
+        stageId: 'gone',
+      }),
       pipeline,
     );
     expect(problems).toEqual([
@@ -54,11 +72,38 @@ describe('findDefinitionProblems', () => {
   });
 
   it('allows ticket_email triggers on ticket pipelines only', () => {
-    const problems = findDefinitionProblems(
-      { trigger: { type: 'ticket_email', on: 'customer_replied' }, actions: [] },
-      pipeline,
-    );
+    const problems = findDefinitionProblems(definition([], { type: 'ticket_email', on: 'customer_replied' }), pipeline);
     expect(problems).toEqual([{ path: ['trigger', 'type'], message: expect.stringContaining('ticket'), draft: true }]);
+  });
+
+  it('allows branches nested 10 deep and names the branch that goes deeper', () => {
+    const nested = (depth: number, prefix: string): Action[] =>
+      depth === 0 ? [task(`${prefix}-leaf`)] : [branch(`${prefix}-${depth}`, nested(depth - 1, prefix))];
+    expect(findDefinitionProblems(definition(nested(10, 'ok')), pipeline)).toEqual([]);
+    expect(findDefinitionProblems(definition(nested(11, 'deep')), pipeline)).toEqual([
+      {
+        path: ['deep-2.then', 0],
+        actionId: 'deep-1',
+        message: expect.stringContaining('nested more than 10 deep'),
+      },
+    ]);
+  });
+
+  it('counts nested actions and comments against the limits of 500 actions and 256 KiB', () => {
+    const wide = Array.from({ length: 5 }, (_, index) =>
+      branch(
+        `b${index}`,
+        Array.from({ length: 100 }, (_, inner) => task(`t${index}-${inner}`)),
+      ),
+    );
+    expect(findDefinitionProblems(definition(wide), pipeline)).toEqual([
+      { path: ['actions'], message: 'the workflow has 505 actions, nested ones included; at most 500 are allowed' },
+    ]);
+    const comment = { id: 'c', by: 'ann', at: '2026-01-01T00:00:00Z', body: 'x'.repeat(10_000) };
+    const talkative = { ...task('talk'), comments: Array.from({ length: 27 }, () => comment) };
+    expect(findDefinitionProblems(definition([talkative]), pipeline)).toEqual([
+      { path: ['actions'], message: expect.stringMatching(/^the definition is \d+ bytes as JSON; at most 262144/) },
+    ]);
   });
 });
 

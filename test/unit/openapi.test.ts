@@ -1,6 +1,7 @@
 import express from 'express';
 import request from 'supertest';
 import { createApp, type ApiDeps } from '../../src/api/app';
+import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
 import { buildOpenApiDocument, createOpenApiRouter } from '../../src/api/openapi';
 
@@ -57,9 +58,13 @@ function routesOf(stack: Layer[], prefix = ''): string[] {
   });
 }
 
-/** The routes `createApp` registers. Building the app uses only its logger; the rest is read per request. */
+/** The routes `createApp` registers. Building the app uses only its logger and settings; the rest is read per request. */
 const appRoutes = routesOf(
-  (createApp({ log: createLogger('silent') } as ApiDeps).router as unknown as { stack: Layer[] }).stack,
+  (
+    createApp({ log: createLogger('silent'), settings: loadConfig({}).api } as ApiDeps).router as unknown as {
+      stack: Layer[];
+    }
+  ).stack,
 );
 
 function resolve(pointer: string): unknown {

@@ -23,6 +23,15 @@ describe('renderTemplate', () => {
     ).toBe('[][][["a"]]');
   });
 
+  it('reads only the record’s own properties, never what objects inherit', () => {
+    const inherited = ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'];
+    const text = inherited.map((name) => `[{{record.properties.${name}}}]`).join('');
+    expect(renderTemplate(text, record)).toBe('[][][][][]');
+    expect(renderTemplate('{{record.properties.constructor}}', { ...record, properties: { constructor: 'own' } })).toBe(
+      'own',
+    );
+  });
+
   it('leaves text without placeholders unchanged', () => {
     fc.assert(
       fc.property(

@@ -55,13 +55,13 @@ describe('beginEnrollment run twice', () => {
 
     await expect(enrollments.beginEnrollment(input)).resolves.toMatchObject({
       enrolled: true,
-      definition: { enabled: true },
+      step: { kind: 'action', action: { id: 'task' }, enabled: true },
     });
     expect((await stack.http.post(`/api/workflows/${workflowId}/disable`)).status).toBe(200);
-    // Recorded as enrolled; the definition it runs on says the workflow is off now.
+    // Recorded as enrolled; the first step it runs says the workflow is off now.
     await expect(enrollments.beginEnrollment(input)).resolves.toMatchObject({
       enrolled: true,
-      definition: { enabled: false },
+      step: { kind: 'action', action: { id: 'task' }, enabled: false },
     });
 
     const { rows } = await stack.pool.query('SELECT id FROM enrollments WHERE workflow_id = $1', [workflowId]);
