@@ -2,8 +2,8 @@ import { type Request, Router } from 'express';
 import { emailTemplateIds } from '../db/email-templates';
 import { pageOfList } from '../db/page';
 import { listEnrollments } from '../db/enrollments';
-import { enqueueUnenrollWorkflow } from '../db/outbox';
 import { getPipeline } from '../db/pipelines';
+import { queueUnenrollJob } from '../db/unenroll-jobs';
 import { inTransaction, type Queryable } from '../db/pool';
 import {
   deleteWorkflow,
@@ -216,7 +216,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
       }
       if (input.unenroll) {
         const reason = `the workflow was turned off with unenroll by ${callerName(req.caller)}`;
-        await enqueueUnenrollWorkflow(db, { eventId: newId('evt'), workflowId: id, reason });
+        await queueUnenrollJob(db, { id: newId('unenroll'), workflowId: id, reason });
       }
     });
     res.json({ enabled: false });

@@ -79,15 +79,6 @@ export async function listEnrollmentsLeftBehind(
   return rows.map((row) => ({ id: row.id, stageId: row.stage_id }));
 }
 
-/** Ids of the running or waiting enrollments of a workflow. */
-export async function listActiveEnrollmentIds(db: Queryable, workflowId: string): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM enrollments WHERE workflow_id = $1 AND status IN ('running', 'waiting') ORDER BY started_at`,
-    [workflowId],
-  );
-  return rows.map((row) => row.id);
-}
-
 /** Records that an enrollment runs one of its actions now (for `GET …/enrollments`), unless it has ended. */
 export async function markRunningAction(db: Queryable, enrollmentId: string, actionId: string): Promise<void> {
   await db.query(

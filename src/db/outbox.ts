@@ -1,4 +1,4 @@
-import type { AutomationToggleEvent, StageEnteredEvent, TicketEmailEvent, UnenrollWorkflowEvent } from '../domain';
+import type { AutomationToggleEvent, StageEnteredEvent, TicketEmailEvent } from '../domain';
 import { EventTypes, TimelineKinds } from '../domain';
 import type { Queryable } from './pool';
 import { appendTimeline } from './timeline';
@@ -36,14 +36,6 @@ async function insertOutboxRow(db: Queryable, type: string, eventId: string, rec
 }
 
 /**
- * Asks the relay to end every running or waiting enrollment of a workflow. Stored in the transaction that turns
- * the workflow off, so the request survives an unreachable Temporal.
- */
-export async function enqueueUnenrollWorkflow(db: Queryable, event: UnenrollWorkflowEvent): Promise<void> {
-  await insertOutboxRow(db, EventTypes.unenrollWorkflow, event.eventId, '', event);
-}
-
-/**
  * Asks the relay to make a workflow's automation workflows match its row (turned on or off, deleted, shards changed).
  * Stored in the transaction that makes the change, so a toggle survives an unreachable Temporal.
  */
@@ -55,7 +47,6 @@ export type OutboxRow = { id: string; event_id: string; attempts: number } & (
   | { type: typeof EventTypes.stageEntered; payload: StageEnteredEvent }
   | { type: typeof EventTypes.ticketEmail; payload: TicketEmailEvent }
   | { type: typeof EventTypes.automationToggle; payload: AutomationToggleEvent }
-  | { type: typeof EventTypes.unenrollWorkflow; payload: UnenrollWorkflowEvent }
 );
 
 /** Any constant will do: the advisory lock that lets one relay at a time deliver. */

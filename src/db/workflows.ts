@@ -117,16 +117,24 @@ export async function listWorkflows(
   return toPage(rows, page, bySeq, toWorkflow);
 }
 
+/** What the relay needs of a workflow to route an event to it: no actions. */
+export type TriggeredWorkflow = Pick<Workflow, 'id' | 'name' | 'enabled' | 'templated' | 'settings'>;
+
 /**
  * Workflows of a pipeline, on or off, whose trigger matches `trigger`: `{ type: 'stage_entered', stageId }` or
  * `{ type: 'ticket_email', on }`.
  */
-export async function listTriggeredWorkflows(db: Queryable, pipelineId: string, trigger: Trigger): Promise<Workflow[]> {
-  const { rows } = await db.query<WorkflowRow>(
-    'SELECT * FROM workflows WHERE pipeline_id = $1 AND trigger @> $2::jsonb ORDER BY id',
+export async function listTriggeredWorkflows(
+  db: Queryable,
+  pipelineId: string,
+  trigger: Trigger,
+): Promise<TriggeredWorkflow[]> {
+  const { rows } = await db.query<TriggeredWorkflow>(
+    `SELECT id, name, enabled, templated, settings FROM workflows
+     WHERE pipeline_id = $1 AND trigger @> $2::jsonb ORDER BY id`,
     [pipelineId, JSON.stringify(trigger)],
   );
-  return rows.map(toWorkflow);
+  return rows;
 }
 
 /** The templated workflows of a pipeline; `lock` holds their rows until the surrounding transaction ends. */

@@ -5,7 +5,6 @@ export const EventTypes = {
   stageEntered: 'stage_entered',
   ticketEmail: 'ticket_email',
   automationToggle: 'automation_toggle',
-  unenrollWorkflow: 'unenroll_workflow',
 } as const;
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
 
@@ -50,12 +49,6 @@ export interface AutomationToggleEvent {
 }
 
 /** Every running or waiting enrollment of a workflow is to end (it was turned off with `unenroll: true`). */
-export interface UnenrollWorkflowEvent {
-  eventId: string;
-  workflowId: string;
-  reason: string;
-}
-
 /** Kinds of lines in a record's timeline. */
 export const TimelineKinds = {
   stageEntered: 'stage_entered',

@@ -12,10 +12,16 @@ import {
   TimelineKinds,
   type Trigger,
 } from '../domain';
-import { listActiveEnrollmentIds, listEnrollmentsLeftBehind } from '../db/enrollments';
+import { listEnrollmentsLeftBehind } from '../db/enrollments';
 import { lockPendingEvents, markDelivered, OUTBOX_CHANNEL, type OutboxRow, recordDeliveryFailure } from '../db/outbox';
 import { inTransaction } from '../db/pool';
 import { appendTimeline } from '../db/timeline';
+import {
+  advanceUnenrollJob,
+  listPendingUnenrollJobs,
+  listUnenrollPage,
+  recordUnenrollJobFailure,
+} from '../db/unenroll-jobs';
 import { withDeadline } from './client';
 import { getWorkflow, listTriggeredWorkflows } from '../db/workflows';
 import type { Logger } from '../log';
@@ -41,6 +47,17 @@ export interface Relay {
 
 const MAX_BACKOFF_MS = 30_000;
 const CALL_TIMEOUT_MS = 5_000;
+/** Temporal calls in flight at once, however many shards a round or a toggle reaches. */
+const PARALLEL_CALLS = 16;
+
+/** Runs `call` on every item, `size` at a time; rejects with the first failure once its batch has settled. */
+async function inBatches<T>(items: T[], size: number, call: (item: T) => Promise<unknown>): Promise<void> {
+  for (let start = 0; start < items.length; start += size) {
+    const results = await Promise.allSettled(items.slice(start, start + size).map(call));
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
 
 /**
  * Moves outbox rows to Temporal, oldest first. Transport only: what an event means is decided by the automation
@@ -50,7 +67,8 @@ const CALL_TIMEOUT_MS = 5_000;
  *   events for it, in order. A matching workflow that is off gets a "not enrolled" line instead. A stage entry also
  *   unenrolls the record from workflows of the stage it left (when they unenroll on exit).
  * - A toggle starts (or switches on) the shards of a workflow that is on and switches off the others.
- * - An "unenroll workflow" row signals every running or waiting enrollment of that workflow to end.
+ * - Beside the outbox, "unenroll everyone" jobs signal a workflow's running and waiting enrollments to end, a page
+ *   at a time (`workUnenrollJobs`).
  * A row is marked delivered only once Temporal has accepted every call for it; while Temporal is unreachable it stays
  * and is retried with growing gaps. Redelivery is safe: automation workflows drop event ids they have seen, and an
  * enrollment's workflow id (workflow, record, event) is never started twice.
@@ -118,20 +136,15 @@ export function createRelay(deps: RelayDeps): Relay {
 
     /** Signals every shard its batch; the batches are kept until all are accepted (a resend is harmless). */
     async send(): Promise<void> {
-      await Promise.all(
-        [...this.batches.entries()].map(([id, { workflowId, shard, events }]) =>
-          withDeadline(deps.temporal, CALL_TIMEOUT_MS, () =>
-            deps.temporal.workflow.signalWithStart<typeof automationWorkflow, [EnrollingEvent[]]>(
-              'automationWorkflow',
-              {
-                workflowId: id,
-                taskQueue: deps.taskQueue,
-                args: [{ workflowId, shard }],
-                signal: eventsSignal,
-                signalArgs: [events],
-              },
-            ),
-          ),
+      await inBatches([...this.batches.entries()], PARALLEL_CALLS, ([id, { workflowId, shard, events }]) =>
+        withDeadline(deps.temporal, CALL_TIMEOUT_MS, () =>
+          deps.temporal.workflow.signalWithStart<typeof automationWorkflow, [EnrollingEvent[]]>('automationWorkflow', {
+            workflowId: id,
+            taskQueue: deps.taskQueue,
+            args: [{ workflowId, shard }],
+            signal: eventsSignal,
+            signalArgs: [events],
+          }),
         ),
       );
       this.batches.clear();
@@ -155,13 +168,29 @@ export function createRelay(deps: RelayDeps): Relay {
         await toggle(db, row.payload);
         round.rowIds.push(row.id);
         return;
-      case EventTypes.unenrollWorkflow:
-        await flush();
-        for (const enrollmentId of await listActiveEnrollmentIds(db, row.payload.workflowId)) {
-          await unenroll(enrollmentId, row.payload.reason);
-        }
-        round.rowIds.push(row.id);
     }
+  }
+
+  /**
+   * Works one page of each pending "unenroll everyone" job (`unenroll_jobs`), outside the outbox's order: a job
+   * holds up neither the events behind it nor the other jobs; a failed page is tried again next round, from the
+   * job's place. Returns whether a job has more pages, so the loop comes back at once.
+   */
+  async function workUnenrollJobs(): Promise<boolean> {
+    let more = false;
+    for (const job of await listPendingUnenrollJobs(deps.pool, batchSize)) {
+      try {
+        const page = await listUnenrollPage(deps.pool, job, batchSize);
+        await inBatches(page, PARALLEL_CALLS, (enrollmentId) => unenroll(enrollmentId, job.reason));
+        const done = page.length < batchSize;
+        await advanceUnenrollJob(deps.pool, job.id, { afterId: page.at(-1), done });
+        more ||= !done;
+      } catch (error) {
+        deps.log.warn({ err: error, job: job.id, workflowId: job.workflowId }, 'could not unenroll a page; will retry');
+        await recordUnenrollJobFailure(deps.pool, job.id, String(error));
+      }
+    }
+    return more;
   }
 
   /**
@@ -195,31 +224,30 @@ export function createRelay(deps: RelayDeps): Relay {
   async function toggle(db: PoolClient, { workflowId, shards }: AutomationToggleEvent): Promise<void> {
     const workflow = await getWorkflow(db, workflowId);
     const on = workflow?.enabled ? workflow.settings.shards : 0;
-    await Promise.all(
-      Array.from({ length: Math.max(shards, on) }, (_, shard) =>
-        withDeadline(deps.temporal, CALL_TIMEOUT_MS, async () => {
-          const id = automationWorkflowId(workflowId, shard);
-          if (shard < on) {
-            await deps.temporal.workflow.signalWithStart<typeof automationWorkflow, [{ on: boolean }]>(
-              'automationWorkflow',
-              {
-                workflowId: id,
-                taskQueue: deps.taskQueue,
-                args: [{ workflowId, shard }],
-                signal: switchSignal,
-                signalArgs: [{ on: true }],
-              },
-            );
-            return;
-          }
-          try {
-            await deps.temporal.workflow.getHandle(id).signal(switchSignal, { on: false });
-          } catch (error) {
-            // A shard that is not running is off already.
-            if (!(error instanceof WorkflowNotFoundError)) throw error;
-          }
-        }),
-      ),
+    const all = Array.from({ length: Math.max(shards, on) }, (_, shard) => shard);
+    await inBatches(all, PARALLEL_CALLS, (shard) =>
+      withDeadline(deps.temporal, CALL_TIMEOUT_MS, async () => {
+        const id = automationWorkflowId(workflowId, shard);
+        if (shard < on) {
+          await deps.temporal.workflow.signalWithStart<typeof automationWorkflow, [{ on: boolean }]>(
+            'automationWorkflow',
+            {
+              workflowId: id,
+              taskQueue: deps.taskQueue,
+              args: [{ workflowId, shard }],
+              signal: switchSignal,
+              signalArgs: [{ on: true }],
+            },
+          );
+          return;
+        }
+        try {
+          await deps.temporal.workflow.getHandle(id).signal(switchSignal, { on: false });
+        } catch (error) {
+          // A shard that is not running is off already.
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }),
     );
   }
 
@@ -282,6 +310,7 @@ export function createRelay(deps: RelayDeps): Relay {
       try {
         await listen();
         await deliverPending();
+        if (await workUnenrollJobs()) notified = true;
         backoff = deps.pollMs;
         await sleepUntilWoken(deps.pollMs);
       } catch (error) {
