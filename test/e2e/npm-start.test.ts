@@ -109,6 +109,8 @@ describe('npm start on the embedded defaults', () => {
     try {
       expect(first.output()).toContain(token);
       expect(first.output()).toContain(`http://127.0.0.1:${ports.ui}`);
+      // One machine, its API on loopback: webhooks may call local services, and the start-up says so.
+      expect(first.output()).toContain('WARNING: webhooks may call loopback and private addresses');
       expect((await api().get('/readyz')).status).toBe(200);
 
       await api()
