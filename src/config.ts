@@ -80,6 +80,11 @@ const EnvSchema = z.object({
   API_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(6_000),
   API_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(120),
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(\d{1,2}|[0-9a-f.:/, ]+)$/i, 'use the number of proxies in front, or their addresses (comma-separated)')
+    .transform((value) => (/^\d+$/.test(value) ? Number(value) : value))
+    .optional(),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(500),
 });
@@ -181,6 +186,7 @@ export function loadConfig(
     api: {
       rateLimits: { perToken: e.API_RATE_LIMIT, authFailures: e.API_AUTH_FAILURE_LIMIT },
       metricsToken: e.METRICS_TOKEN,
+      trustProxy: e.TRUST_PROXY,
     },
     workflowBundle: e.WORKFLOW_BUNDLE && path.resolve(e.WORKFLOW_BUNDLE),
     maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,

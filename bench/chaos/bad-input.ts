@@ -961,6 +961,156 @@ const DEEP_BODIES: Record<string, fc.Arbitrary<unknown>> = {
     .map((name) => ({ config: raw(name) })),
 };
 
+/** Bodies that break one of the contract's limits or the rules that keep data where it belongs (issue 15). */
+const nestedBranches = (depth: number): unknown =>
+  depth === 0
+    ? { type: 'create_task', config: { title: 'leaf' } }
+    : {
+        type: 'branch_if',
+        config: { conditions: { all: [{ property: 'tier', operator: 'known' }] }, then: [nestedBranches(depth - 1)] },
+      };
+const tasks = (count: number) =>
+  Array.from({ length: count }, (_, index) => ({
+    type: 'create_task',
+    config: { title: `task ${index}` },
+  }));
+const LONG_DURATIONS = ['99999999999999d', '3653d', '522w', '87700h', '5260000m', '1e9d', '315576000001s'];
+/** Placeholders where they would choose the target: the scheme, the host, the port, the user info. */
+const PLACEHOLDER_URLS = [
+  'http://{{record.properties.host}}/hook',
+  '{{record.properties.url}}',
+  'http{{record.properties.s}}://example.com/hook',
+  'https://example.com:{{record.properties.port}}/hook',
+  'https://{{record.properties.user}}@example.com/hook',
+  'https://api.{{record.properties.domain}}/hook',
+  'https://{{secrets.host}}/hook',
+];
+const OWNER_LISTS = ['ann@x.com, evil@y.com', 'ann@x.com;evil@y.com', 'Ann <ann@x.com>', 'ann@x.com\nBcc: evil@y.com'];
+
+const limitAction: fc.Arbitrary<{ note: string; action: unknown }> = fc.oneof(
+  fc.integer({ min: 1_001, max: 200_000 }).map((length) => ({
+    note: `a condition value of ${length} digits and a letter`,
+    action: {
+      type: 'branch_if',
+      config: { conditions: { all: [{ property: 'amount', operator: 'gt', value: `${'9'.repeat(length)}x` }] } },
+    },
+  })),
+  fc.integer({ min: 1_001, max: 20_000 }).map((length) => ({
+    note: `a branch_value case of ${length} characters`,
+    action: { type: 'branch_value', config: { property: 'tier', cases: [{ values: ['v'.repeat(length)] }] } },
+  })),
+  fc.constantFrom(...LONG_DURATIONS).map((duration) => ({
+    note: `a delay of ${duration}`,
+    action: { type: 'delay', config: { for: duration } },
+  })),
+  fc.constantFrom(...LONG_DURATIONS).map((duration) => ({
+    note: `a task due in ${duration}`,
+    action: { type: 'create_task', config: { title: 'due', dueIn: duration } },
+  })),
+  fc.integer({ min: 11, max: 30 }).map((depth) => ({
+    note: `branches nested ${depth} deep`,
+    action: nestedBranches(depth),
+  })),
+  fc
+    .constantFrom(...PLACEHOLDER_URLS)
+    .map((url) => ({ note: `a webhook to ${url}`, action: { type: 'webhook', config: { url } } })),
+  fc
+    .constantFrom(
+      { type: 'create_task', config: { title: 'token {{secrets.api}}' } },
+      { type: 'create_task', config: { title: 'call', body: 'token {{ secrets.api }}' } },
+      { type: 'send_internal_notification', config: { to: { owner: true }, subject: '{{secrets.api}}', body: 'x' } },
+      { type: 'set_property', config: { property: 'leak', value: '{{secrets.api}}' } },
+      { type: 'webhook', config: { url: 'https://example.com/hook', body: { key: '{{secrets.api}}' } } },
+      { type: 'webhook', config: { url: 'https://example.com/{{secrets.a/b}}' } },
+    )
+    .map((action) => ({ note: `a secret where it would leak: ${action.type}`, action })),
+);
+
+const LIMIT_BODIES: Record<string, (f: Fixtures) => fc.Arbitrary<{ note: string; body: unknown }>> = {
+  'POST /api/workflows': (f) => {
+    const workflow = (actions: unknown[]) => ({
+      pipelineId: f.dealPipeline,
+      name: 'limits',
+      trigger: { type: 'stage_entered', stageId: 'won' },
+      actions,
+    });
+    return fc.oneof(
+      limitAction.map(({ note, action }) => ({ note, body: workflow([action]) })),
+      fc.integer({ min: 1, max: 300 }).map((extra) => ({
+        note: `${500 + extra} actions, nested ones included`,
+        body: workflow([
+          {
+            type: 'branch_if',
+            config: { conditions: { all: [{ property: 'x', operator: 'known' }] }, then: tasks(200) },
+          },
+          {
+            type: 'branch_if',
+            config: { conditions: { all: [{ property: 'x', operator: 'known' }] }, then: tasks(200) },
+          },
+          ...tasks(98 + extra),
+        ]),
+      })),
+      fc.integer({ min: 27, max: 90 }).map((count) => ({
+        note: `${count} comments of 10,000 characters (over 256 KiB)`,
+        body: workflow([
+          {
+            type: 'create_task',
+            config: { title: 'talked about' },
+            comments: Array.from({ length: count }, (_, index) => ({
+              id: `c${index}`,
+              by: 'x',
+              at: '2030-01-01T00:00:00Z',
+              body: 'c'.repeat(10_000),
+            })),
+          },
+        ]),
+      })),
+    );
+  },
+  'POST /api/workflows/{id}/actions': () => limitAction.map(({ note, action }) => ({ note, body: { action } })),
+  'PATCH /api/workflows/{id}/actions/{actionId}': () =>
+    fc.oneof(
+      fc.constantFrom(...LONG_DURATIONS).map((duration) => ({
+        note: `due in ${duration}`,
+        body: { config: { title: 'due', dueIn: duration } },
+      })),
+      fc.constant({ note: 'a secret in a task title', body: { config: { title: '{{secrets.api}}' } } }),
+    ),
+  'POST /api/workflows/{id}/actions/{actionId}/comments': () =>
+    fc.integer({ min: 10_001, max: 60_000 }).map((length) => ({
+      note: `a comment of ${length} characters`,
+      body: { body: 'c'.repeat(length) },
+    })),
+  'POST /api/records': (f) =>
+    fc.oneof(
+      fc.integer({ min: 201, max: 2_000 }).map((count) => ({
+        note: `${count} properties`,
+        body: { pipelineId: f.dealPipeline, stageId: 'won', properties: manyProperties(count) },
+      })),
+      fc.integer({ min: 66, max: 900 }).map((kib) => ({
+        note: `properties of ${kib} KiB`,
+        body: { pipelineId: f.dealPipeline, stageId: 'won', properties: { blob: 'b'.repeat(kib * 1024) } },
+      })),
+      fc.constantFrom(...OWNER_LISTS).map((ownerId) => ({
+        note: `owner ${JSON.stringify(ownerId)}`,
+        body: { pipelineId: f.dealPipeline, stageId: 'won', ownerId },
+      })),
+    ),
+  'PATCH /api/records/{id}': () =>
+    fc.integer({ min: 201, max: 2_000 }).map((count) => ({
+      note: `${count} properties merged`,
+      body: { properties: manyProperties(count) },
+    })),
+  'PUT /api/secrets/{name}': () =>
+    fc
+      .constantFrom<unknown>('', 'line\nbreak', 'carriage\rreturn', 'nul\u0000', 'é'.repeat(4_097), 42, null, {}, [])
+      .map((value) => ({ note: `a secret value ${JSON.stringify(value).slice(0, 20)}`, body: { value } })),
+};
+
+function manyProperties(count: number): Record<string, number> {
+  return Object.fromEntries(Array.from({ length: count }, (_, index) => [`p${index}`, index]));
+}
+
 /** One fault in a valid body: drop a field, change its type, add an unknown one, deepen it, wrap the whole. */
 function mutate(body: unknown, choice: { kind: number; at: number; value: unknown; key: string }): unknown {
   const objects: Record<string, unknown>[] = [];
@@ -1067,6 +1217,7 @@ function badBody(route: RouteInfo, f: Fixtures): fc.Arbitrary<BodyPlan> {
     key: fc.constantFrom('extra', 'id', 'type', 'config', 'properties', 'role', '', 'k'.repeat(300)),
   });
   const deep = DEEP_BODIES[route.key];
+  const overLimit = LIMIT_BODIES[route.key]?.(f);
   const plans: fc.WeightedArbitrary<BodyPlan>[] = [
     {
       weight: 8,
@@ -1144,6 +1295,11 @@ function badBody(route: RouteInfo, f: Fixtures): fc.Arbitrary<BodyPlan> {
     plans.push({
       weight: 4,
       arbitrary: deep.map((body) => ({ note: 'body: deep where it hurts', build: jsonBody(body) })),
+    });
+  if (overLimit)
+    plans.push({
+      weight: 4,
+      arbitrary: overLimit.map(({ note, body }) => ({ note: `body: over a limit: ${note}`, build: jsonBody(body) })),
     });
   return fc.oneof(...plans);
 }

@@ -51,6 +51,7 @@ export function createApp(deps: ApiDeps): Express {
   const auth = createAuthenticator(deps.pool);
   const rateLimits = createRateLimits(deps.settings.rateLimits);
   app.disable('x-powered-by');
+  if (deps.settings.trustProxy !== undefined) app.set('trust proxy', deps.settings.trustProxy);
   app.use(securityHeaders);
   app.use(requestLog(deps.log.child({ component: 'http' })));
   app.use(metrics.middleware);

@@ -9,6 +9,11 @@ export interface ApiSettings {
   rateLimits: RateLimits;
   /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. */
   metricsToken?: string;
+  /**
+   * TRUST_PROXY: the proxies in front of the API (how many, or their addresses), so that a client's address (for
+   * the failed-authentication limit and the logs) is read from X-Forwarded-For; none when unset.
+   */
+  trustProxy?: number | string;
 }
 
 /** What the HTTP API needs; built once by the process and passed to `createApp`. */

@@ -5,8 +5,8 @@ import { createPool, type Pool } from '../../src/db/pool';
 import { createTestDatabase } from '../support/stack';
 
 /** A small app with the metrics mounted as app.ts mounts them: middleware first, then the routers. */
-function appWithMetrics(pool: Pool): Express {
-  const metrics = createMetrics({ pool });
+function appWithMetrics(pool: Pool, maxAgeMs?: number): Express {
+  const metrics = createMetrics({ pool, maxAgeMs });
   const api = Router();
   api.get('/things/:id', (req, res) => {
     res.json({ id: req.params.id });
@@ -162,6 +162,22 @@ describe('GET /metrics', () => {
     expect(sample(body, `${count}{method="GET",route="unmatched",status_code="404"}`)).toBe('1');
     expect(body).not.toMatch(/route="\/api\/things\/\d/);
     expect(sample(body, 'process_cpu_user_seconds_total')).toBeDefined();
+  });
+
+  it('reads the database once per interval, however often it is scraped', async () => {
+    const cached = supertest(appWithMetrics(pool));
+    const fresh = supertest(appWithMetrics(pool, 0));
+    const started = async (http: ReturnType<typeof supertest>) =>
+      Number(sample((await http.get('/metrics')).text, 'pipewright_enrollments_started'));
+    const before = await started(cached);
+    expect(await started(fresh)).toBe(before);
+    await pool.query(
+      `INSERT INTO enrollments (id, workflow_id, record_id, event_id, status) VALUES ('en-8', 'wf-nested', 'rec-8', 'ev-x', 'completed')`,
+    );
+    const scrapes = await Promise.all(Array.from({ length: 5 }, () => started(cached)));
+    expect(scrapes).toEqual([before, before, before, before, before]);
+    expect(await started(fresh)).toBe(before + 1);
+    await pool.query(`DELETE FROM enrollments WHERE id = 'en-8'`);
   });
 
   it('reports zeros and no labelled series on an empty database', async () => {

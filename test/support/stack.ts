@@ -5,6 +5,7 @@ import { Client as PgClient } from 'pg';
 import supertest from 'supertest';
 import type { createActivities } from '../../activities';
 import { ensureAdminToken } from '../../src/admin-token';
+import type { ApiSettings } from '../../src/api/deps';
 import { loadConfig } from '../../src/config';
 import { createPool, type Pool } from '../../src/db/pool';
 import { createLogger, type Logger } from '../../src/log';
@@ -73,7 +74,7 @@ function authorizedAgent(url: string, token: string) {
  * a real SMTP sink, the worker (own task queue) and the HTTP API with its relay.
  */
 export async function startTestStack(
-  options: { worker?: boolean; temporalAddress?: string; log?: Logger } = {},
+  options: { worker?: boolean; temporalAddress?: string; log?: Logger; apiSettings?: ApiSettings } = {},
 ): Promise<TestStack> {
   const log = options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const pool = createPool(await createTestDatabase(), (error) => log.warn({ err: error }, 'idle connection failed'));
@@ -92,7 +93,7 @@ export async function startTestStack(
     log,
     relayPollMs: 200,
     secretsKey,
-    settings: DEFAULT_API_SETTINGS,
+    settings: options.apiSettings ?? DEFAULT_API_SETTINGS,
   });
 
   const stack: TestStack = {

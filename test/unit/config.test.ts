@@ -12,6 +12,26 @@ describe('loadConfig', () => {
     expect(config.maxCachedWorkflows).toBe(500);
   });
 
+  it('limits the API by default: per token, per address without a valid token, metrics open, no proxy trusted', () => {
+    expect(loadConfig({}).api).toEqual({ rateLimits: { perToken: 6_000, authFailures: 120 } });
+    expect(loadConfig({}).workerMetricsHost).toBe('127.0.0.1');
+    const set = loadConfig({
+      API_RATE_LIMIT: '0',
+      API_AUTH_FAILURE_LIMIT: '10',
+      METRICS_TOKEN: 'metrics-token-0123456789',
+      TRUST_PROXY: '1',
+    }).api;
+    expect(set).toEqual({
+      rateLimits: { perToken: 0, authFailures: 10 },
+      metricsToken: 'metrics-token-0123456789',
+      trustProxy: 1,
+    });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 10.0.0.2' }).api.trustProxy).toBe('10.0.0.1, 10.0.0.2');
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ API_RATE_LIMIT: '-1' })).toThrow(/API_RATE_LIMIT/);
+  });
+
   it('resolves WORKFLOW_BUNDLE to an absolute path', () => {
     expect(loadConfig({ WORKFLOW_BUNDLE: 'build/bundle.js' }).workflowBundle).toBe(path.resolve('build/bundle.js'));
   });
