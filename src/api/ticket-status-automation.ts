@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { getPipeline } from '../db/pipelines';
 import { inTransaction, type Queryable } from '../db/pool';
-import { insertRevision, insertWorkflow, listTemplatedWorkflows, updateWorkflow } from '../db/workflows';
+import { insertWorkflow, listTemplatedWorkflows, updateWorkflow } from '../db/workflows';
 import { Permissions, type Pipeline, type Workflow } from '../domain';
 import {
   PutTicketStatusAutomationSchema,
@@ -28,13 +28,11 @@ export async function ensureTemplatedWorkflows(
   { newId, by }: { newId: (prefix: string) => string; by: string },
 ): Promise<Record<TemplatedAutomationKey, Workflow>> {
   for (const key of TEMPLATED_AUTOMATION_KEYS) {
-    const created = await insertWorkflow(db, {
-      id: newId('tsa'),
-      pipelineId: pipeline.id,
-      ...templatedAutomationDefinition(key, null),
-      templated: true,
-    });
-    if (created) await insertRevision(db, created.id, created.version, { by, change: { type: 'created' } });
+    await insertWorkflow(
+      db,
+      { id: newId('tsa'), pipelineId: pipeline.id, ...templatedAutomationDefinition(key, null), templated: true },
+      { by, change: { type: 'created' } },
+    );
   }
   const byKey: Partial<Record<TemplatedAutomationKey, Workflow>> = {};
   for (const workflow of await listTemplatedWorkflows(db, pipeline.id, 'FOR UPDATE')) {

@@ -8,7 +8,6 @@ import { inTransaction, type Queryable } from '../db/pool';
 import {
   deleteWorkflow,
   getWorkflow,
-  insertRevision,
   insertWorkflow,
   listRevisions,
   listWorkflows,
@@ -44,57 +43,59 @@ import type { ApiDeps } from './deps';
 import { conflict, formatPath, HttpProblem, notFound, unprocessable, zodFields } from './problem';
 import { checkVersion, pageRequest, parseIfMatch, parseInput, parsePageOnly, pathId } from './validate';
 
+/**
+ * Rejects (422) a definition that breaks a rule, naming each offending action id and field. A workflow that is off
+ * may be saved as a draft with references still to fix (`forEnable: false`); `enable` checks everything. Every route
+ * that writes a definition calls it.
+ */
+export async function checkDefinition(
+  db: Queryable,
+  workflow: Definition & Pick<Workflow, 'pipelineId'>,
+  forEnable: boolean,
+): Promise<void> {
+  const pipeline = await getPipeline(db, workflow.pipelineId);
+  if (!pipeline) {
+    throw unprocessable('The workflow names a pipeline that does not exist.', [
+      { path: 'body.pipelineId', message: `pipeline "${workflow.pipelineId}" does not exist` },
+    ]);
+  }
+  const problems = findDefinitionProblems(workflow, pipeline, await emailTemplateIds(db)).filter(
+    (problem) => forEnable || !problem.draft,
+  );
+  if (problems.length > 0) {
+    const actionIds = [...new Set(problems.flatMap((problem) => (problem.actionId ? [problem.actionId] : [])))];
+    throw unprocessable(
+      `The workflow definition is invalid${actionIds.length > 0 ? ` (actions: ${actionIds.join(', ')})` : ''}.`,
+      problems.map((problem) => ({
+        path: formatPath(problem.path),
+        message: problem.actionId ? `action ${problem.actionId}: ${problem.message}` : problem.message,
+      })),
+    );
+  }
+}
+
+/** The workflow (404 when there is none); `lock` holds its row until the surrounding transaction ends. */
+export async function requireWorkflow(db: Queryable, id: string, lock?: 'FOR UPDATE'): Promise<Workflow> {
+  const workflow = await getWorkflow(db, id, lock);
+  if (!workflow) throw notFound('workflow', id);
+  return workflow;
+}
+
+/** The workflow, locked for a change; a templated one is changed only through its pipeline's setting (422). */
+export async function requireEditableWorkflow(db: Queryable, id: string): Promise<Workflow> {
+  const workflow = await requireWorkflow(db, id, 'FOR UPDATE');
+  if (workflow.templated) {
+    const message = `workflow "${id}" carries out the templated automation "${workflow.name}" of pipeline "${workflow.pipelineId}"`;
+    throw unprocessable(`Change it with PUT /api/pipelines/${workflow.pipelineId}/ticket-status-automation.`, [
+      { path: 'params.id', message },
+    ]);
+  }
+  return workflow;
+}
+
 export function createWorkflowsRouter(deps: ApiDeps): Router {
   const { pool, newId } = deps;
   const router = Router();
-
-  /**
-   * Rejects (422) a definition that breaks a rule, naming each offending action id and field. A workflow that is
-   * off may be saved as a draft with references still to fix (`forEnable: false`); `enable` checks everything.
-   */
-  async function checkDefinition(
-    db: Queryable,
-    workflow: Definition & Pick<Workflow, 'pipelineId'>,
-    forEnable: boolean,
-  ) {
-    const pipeline = await getPipeline(db, workflow.pipelineId);
-    if (!pipeline) {
-      throw unprocessable('The workflow names a pipeline that does not exist.', [
-        { path: 'body.pipelineId', message: `pipeline "${workflow.pipelineId}" does not exist` },
-      ]);
-    }
-    const problems = findDefinitionProblems(workflow, pipeline, await emailTemplateIds(db)).filter(
-      (problem) => forEnable || !problem.draft,
-    );
-    if (problems.length > 0) {
-      const actionIds = [...new Set(problems.flatMap((problem) => (problem.actionId ? [problem.actionId] : [])))];
-      throw unprocessable(
-        `The workflow definition is invalid${actionIds.length > 0 ? ` (actions: ${actionIds.join(', ')})` : ''}.`,
-        problems.map((problem) => ({
-          path: formatPath(problem.path),
-          message: problem.actionId ? `action ${problem.actionId}: ${problem.message}` : problem.message,
-        })),
-      );
-    }
-  }
-
-  async function requireWorkflow(db: Queryable, id: string, lock?: 'FOR UPDATE'): Promise<Workflow> {
-    const workflow = await getWorkflow(db, id, lock);
-    if (!workflow) throw notFound('workflow', id);
-    return workflow;
-  }
-
-  /** The workflow, locked for a change; a templated one is changed only through its pipeline's setting (422). */
-  async function requireEditableWorkflow(db: Queryable, id: string): Promise<Workflow> {
-    const workflow = await requireWorkflow(db, id, 'FOR UPDATE');
-    if (workflow.templated) {
-      const message = `workflow "${id}" carries out the templated automation "${workflow.name}" of pipeline "${workflow.pipelineId}"`;
-      throw unprocessable(`Change it with PUT /api/pipelines/${workflow.pipelineId}/ticket-status-automation.`, [
-        { path: 'params.id', message },
-      ]);
-    }
-    return workflow;
-  }
 
   /**
    * Applies an edit to a workflow's actions in one transaction: locks the row, checks If-Match, checks the
@@ -136,12 +137,8 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
         templated: false,
       };
       await checkDefinition(db, draft, false);
-      const created = await insertWorkflow(db, draft);
+      const created = await insertWorkflow(db, draft, { by: callerName(req.caller), change: { type: 'created' } });
       if (!created) throw conflict(`Workflow "${draft.id}" exists already. Use another id.`);
-      await insertRevision(db, created.id, created.version, {
-        by: callerName(req.caller),
-        change: { type: 'created' },
-      });
       return created;
     });
     res.status(201).json(workflow);
@@ -314,7 +311,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
 }
 
 /** The workflow as the caller may read it: webhook header values redacted for a role that cannot configure. */
-function readableBy(req: Request, workflow: Workflow): Workflow {
+export function readableBy<W extends Pick<Workflow, 'actions'>>(req: Request, workflow: W): W {
   const role = req.caller?.role;
   if (role && roleAllows(role, [Permissions.configure])) return workflow;
   return { ...workflow, actions: redactHeaderValues(workflow.actions) };

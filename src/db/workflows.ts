@@ -7,6 +7,7 @@ import {
   type Workflow,
   type WorkflowSettings,
 } from '../domain';
+import { snapshotOf, type WorkflowSnapshot } from '../domain/revisions';
 import { enqueueAutomationToggle } from './outbox';
 import { bySeq, type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
@@ -43,11 +44,21 @@ const toWorkflow = (row: WorkflowRow): Workflow => ({
 
 export type NewWorkflow = Omit<Workflow, 'enabled' | 'version' | 'createdAt' | 'updatedAt'>;
 
+/** Who made a change and what it was (`{ type, …fields }`), as its revision records it. */
+export interface RevisionNote {
+  by: string;
+  change: Record<string, unknown>;
+}
+
 /**
- * Inserts a disabled workflow at version 1; returns undefined when the id is taken (or, for a templated one, its
- * pipeline has that templated automation already).
+ * Inserts a disabled workflow at version 1 and records revision 1 with its snapshot; returns undefined when the id is
+ * taken (or, for a templated one, its pipeline has that templated automation already).
  */
-export async function insertWorkflow(db: Queryable, workflow: NewWorkflow): Promise<Workflow | undefined> {
+export async function insertWorkflow(
+  db: Queryable,
+  workflow: NewWorkflow,
+  revision: RevisionNote,
+): Promise<Workflow | undefined> {
   const { rows } = await db.query<WorkflowRow>(
     `INSERT INTO workflows (id, pipeline_id, name, trigger, enrollment, settings, actions, templated)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING *`,
@@ -62,7 +73,9 @@ export async function insertWorkflow(db: Queryable, workflow: NewWorkflow): Prom
       workflow.templated,
     ],
   );
-  return rows[0] && toWorkflow(rows[0]);
+  const created = rows[0] && toWorkflow(rows[0]);
+  if (created) await insertRevision(db, created, revision);
+  return created;
 }
 
 /** Reads a workflow; `lock` holds its row until the surrounding transaction ends. */
@@ -150,17 +163,20 @@ export async function listTemplatedWorkflows(
   return rows.map(toWorkflow);
 }
 
-export type WorkflowChange = Partial<Pick<Workflow, 'name' | 'enabled' | 'enrollment' | 'settings' | 'actions'>>;
+export type WorkflowChange = Partial<
+  Pick<Workflow, 'name' | 'enabled' | 'trigger' | 'enrollment' | 'settings' | 'actions'>
+>;
 
 /**
- * Applies a change, bumps the version and records the revision with who made it and what it was. A change of the
- * switch or of the shard count also queues the toggle that makes the automation workflows follow.
+ * Applies a change, bumps the version and records the revision with who made it, what it was and the workflow as it
+ * left it. A change of the switch or of the shard count also queues the toggle that makes the automation workflows
+ * follow.
  */
 export async function updateWorkflow(
   db: Queryable,
   id: string,
   change: WorkflowChange,
-  revision: { by: string; change: Record<string, unknown> },
+  revision: RevisionNote,
 ): Promise<Workflow> {
   const before = await getWorkflow(db, id, 'FOR UPDATE');
   if (!before) throw new Error(`workflow ${id} vanished during update`);
@@ -171,6 +187,7 @@ export async function updateWorkflow(
        enrollment = coalesce($4, enrollment),
        settings = coalesce($5, settings),
        actions = coalesce($6, actions),
+       trigger = coalesce($7, trigger),
        version = version + 1,
        updated_at = now()
      WHERE id = $1 RETURNING *`,
@@ -181,10 +198,11 @@ export async function updateWorkflow(
       change.enrollment ? JSON.stringify(change.enrollment) : null,
       change.settings ? JSON.stringify(change.settings) : null,
       change.actions ? JSON.stringify(change.actions) : null,
+      change.trigger ? JSON.stringify(change.trigger) : null,
     ],
   );
   const workflow = toWorkflow(rows[0]!);
-  await insertRevision(db, workflow.id, workflow.version, revision);
+  await insertRevision(db, workflow, revision);
   if (before.enabled !== workflow.enabled || before.settings.shards !== workflow.settings.shards) {
     await queueAutomationToggle(db, workflow.id, Math.max(before.settings.shards, workflow.settings.shards));
   }
@@ -201,26 +219,48 @@ function queueAutomationToggle(db: Queryable, workflowId: string, shards: number
   return enqueueAutomationToggle(db, { eventId: newId('evt', randomUUID()), workflowId, shards });
 }
 
-export async function insertRevision(
+/** Records the revision that brought `workflow` to its version, with the workflow as it is now. */
+async function insertRevision(db: Queryable, workflow: Workflow, revision: RevisionNote): Promise<void> {
+  await db.query(
+    'INSERT INTO workflow_revisions (workflow_id, version, by, change, workflow) VALUES ($1, $2, $3, $4, $5)',
+    [workflow.id, workflow.version, revision.by, JSON.stringify(revision.change), JSON.stringify(snapshotOf(workflow))],
+  );
+}
+
+/** One change of a workflow, as `GET /api/workflows/:id/revisions` lists it. */
+export interface Revision {
+  version: number;
+  at: string;
+  by: string;
+  change: Record<string, unknown>;
+}
+
+/**
+ * A revision with the workflow as it left it; `workflow` is null for a revision made before revisions kept the
+ * definition (migration 010), other than each workflow's latest one then.
+ */
+export interface RevisionWithSnapshot extends Revision {
+  workflow: WorkflowSnapshot | null;
+}
+
+type RevisionRow = Omit<Revision, 'at'> & { at: Date };
+
+/** One revision of a workflow, with its snapshot; undefined when the workflow never had that version. */
+export async function getRevision(
   db: Queryable,
   workflowId: string,
   version: number,
-  revision: { by: string; change: Record<string, unknown> },
-): Promise<void> {
-  await db.query('INSERT INTO workflow_revisions (workflow_id, version, by, change) VALUES ($1, $2, $3, $4)', [
-    workflowId,
-    version,
-    revision.by,
-    JSON.stringify(revision.change),
-  ]);
+): Promise<RevisionWithSnapshot | undefined> {
+  const { rows } = await db.query<RevisionRow & { workflow: WorkflowSnapshot | null }>(
+    'SELECT version, at, by, change, workflow FROM workflow_revisions WHERE workflow_id = $1 AND version = $2',
+    [workflowId, version],
+  );
+  const row = rows[0];
+  return row && { ...row, at: row.at.toISOString() };
 }
 
-export async function listRevisions(
-  db: Queryable,
-  workflowId: string,
-  page: PageRequest,
-): Promise<Page<{ version: number; at: string; by: string; change: Record<string, unknown> }>> {
-  const { rows } = await db.query<{ version: number; at: Date; by: string; change: Record<string, unknown> }>(
+export async function listRevisions(db: Queryable, workflowId: string, page: PageRequest): Promise<Page<Revision>> {
+  const { rows } = await db.query<RevisionRow>(
     `SELECT version, at, by, change FROM workflow_revisions WHERE workflow_id = $1
        AND ($2::int IS NULL OR version > $2) ORDER BY version LIMIT $3`,
     [workflowId, page.after ?? null, page.limit + 1],
