@@ -24,10 +24,11 @@ export function actionCompletedLine(input: ActionRunInput, detail: string): Time
 
 /**
  * Every action activity calls this first, in its first transaction: its enrollment now runs this action. (The
- * workflow leaves it to the action, which saves a local activity per action.)
+ * workflow leaves it to the action, which saves a local activity per action.) A retry runs beside its enrollment,
+ * which may be waiting further on, so it leaves the enrollment as it is.
  */
-export function markActionStarted(db: Queryable, input: ActionRunInput): Promise<void> {
-  return markRunningAction(db, input.enrollmentId, input.actionId);
+export async function markActionStarted(db: Queryable, input: ActionRunInput): Promise<void> {
+  if (input.attempt === undefined) await markRunningAction(db, input.enrollmentId, input.actionId);
 }
 
 export interface ProgressInput {
@@ -44,6 +45,11 @@ export interface ProgressInput {
 
 export function createAuditActivities({ pool }: ActivityDeps) {
   return {
+    /** Writes one timeline line of an enrollment's action without changing the enrollment (a retry's lines). */
+    async appendActionLine(line: TimelineEntry): Promise<void> {
+      await appendTimeline(pool, line);
+    },
+
     /** Records where an enrollment stands (for `GET …/enrollments`) and, optionally, a timeline line. */
     async recordProgress(input: ProgressInput): Promise<void> {
       await inTransaction(pool, async (db) => {

@@ -8,6 +8,11 @@ import { appendTimeline } from '../src/db/timeline';
 import {
   type ActionOutcome,
   type ActionRunInput,
+  emailAudience,
+  emailDetail,
+  notificationDetail,
+  notificationRecipients,
+  optedOutDetail,
   renderTemplate,
   type SendEmailConfig,
   type SendInternalNotificationConfig,
@@ -85,12 +90,7 @@ export function createEmailActivities({ pool, mailer, mailFrom, newId }: Activit
         await markActionStarted(db, input);
         return requireRecord(db, input.recordId);
       });
-      const recipients = new Set(input.config.to.users ?? []);
-      const notes: string[] = [];
-      if (input.config.to.owner) {
-        if (record.ownerId?.includes('@')) recipients.add(record.ownerId);
-        else notes.push('the record has no owner with an email address');
-      }
+      const { recipients, notes } = notificationRecipients(input.config.to, record.ownerId);
       const subject = renderTemplate(input.config.subject, record);
       const body = renderTemplate(input.config.body, record);
       for (const to of recipients) {
@@ -103,10 +103,9 @@ export function createEmailActivities({ pool, mailer, mailFrom, newId }: Activit
           body,
         });
       }
-      const sentTo = recipients.size > 0 ? `sent notification "${subject}" to ${[...recipients].join(', ')}` : '';
-      const detail = [sentTo, ...notes.map((note) => `skipped owner: ${note}`)].filter(Boolean).join('; ');
+      const { detail, sent } = notificationDetail(subject, recipients, notes);
       const line = actionCompletedLine(input, detail);
-      await appendTimeline(pool, recipients.size > 0 ? line : { ...line, kind: TimelineKinds.actionSkipped });
+      await appendTimeline(pool, sent ? line : { ...line, kind: TimelineKinds.actionSkipped });
       return { detail };
     },
 
@@ -132,28 +131,24 @@ export function createEmailActivities({ pool, mailer, mailFrom, newId }: Activit
       const kind = template.transactional ? EmailKinds.transactional : EmailKinds.marketing;
       const subject = renderTemplate(template.subject, record);
       const body = renderTemplate(template.body, record);
-      const sentTo: string[] = [];
-      for (const contact of record.contacts) {
-        const to = contact.email.toLowerCase();
-        if (kind === EmailKinds.marketing && !contact.marketing) {
-          await appendTimeline(pool, {
-            ...actionCompletedLine(input, `not sent to ${to}: the contact has not opted in to marketing email`),
-            kind: TimelineKinds.actionSkipped,
-            dedupeKey: `${input.key}:skipped:${to}`,
-          });
-          continue;
-        }
-        await sendOnce({ key: `${input.key}:${to}`, input, kind, to, subject, body });
-        sentTo.push(to);
+      const audience = emailAudience(template.transactional, record.contacts);
+      for (const to of audience.optedOut) {
+        await appendTimeline(pool, {
+          ...actionCompletedLine(input, optedOutDetail(to)),
+          kind: TimelineKinds.actionSkipped,
+          dedupeKey: `${input.key}:skipped:${to}`,
+        });
       }
-      const detail =
-        sentTo.length > 0
-          ? `sent ${kind} email "${subject}" (template ${template.id}) to ${sentTo.join(', ')}`
-          : record.contacts.length === 0
-            ? `no email sent: the record has no contacts`
-            : `no email sent: no contact may receive marketing email`;
+      for (const to of audience.to) await sendOnce({ key: `${input.key}:${to}`, input, kind, to, subject, body });
+      const { detail, sent } = emailDetail({
+        kind,
+        subject,
+        templateId: template.id,
+        to: audience.to,
+        contacts: record.contacts.length,
+      });
       const line = actionCompletedLine(input, detail);
-      await appendTimeline(pool, sentTo.length > 0 ? line : { ...line, kind: TimelineKinds.actionSkipped });
+      await appendTimeline(pool, sent ? line : { ...line, kind: TimelineKinds.actionSkipped });
       return { detail };
     },
   };

@@ -13,6 +13,8 @@ import {
   type SetStageConfig,
   stageEnteredEvent,
   propertiesProblem,
+  propertyDetail,
+  stageDetail,
   TimelineKinds,
 } from '../src/domain';
 import { describeAutomation } from '../src/domain/ticket-status-automation';
@@ -37,8 +39,7 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
           });
         }
         await updateRecord(db, record.id, { stageId: record.stageId, properties });
-        const detail =
-          value === null ? `cleared property "${property}"` : `set property "${property}" to ${JSON.stringify(value)}`;
+        const detail = propertyDetail(property, value);
         await appendTimeline(db, actionCompletedLine(input, detail));
         return { detail };
       });
@@ -71,9 +72,7 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
           return { detail };
         }
         if (record.stageId === stageId) {
-          const detail = isTicket
-            ? `status unchanged: the ticket is already in "${stageId}"`
-            : `record already in stage "${stageId}"`;
+          const detail = stageDetail(stageId, stageId, isTicket);
           await appendTimeline(db, actionCompletedLine(input, detail));
           return { detail };
         }
@@ -93,7 +92,7 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
           const line = `${change}${email ? ` for email ${email.messageId}` : ''}`;
           await appendTimeline(db, actionLine(input, TimelineKinds.statusChanged, line, 'status'));
         }
-        const detail = `moved record from stage "${record.stageId}" to "${stageId}"`;
+        const detail = stageDetail(record.stageId, stageId, isTicket);
         await appendTimeline(db, actionCompletedLine(input, detail));
         return { detail };
       });

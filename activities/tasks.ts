@@ -7,6 +7,7 @@ import {
   type CreateTaskConfig,
   parseDuration,
   renderTemplate,
+  taskDetail,
 } from '../src/domain';
 import { actionCompletedLine, markActionStarted } from './audit';
 import { type ActivityDeps, requireRecord } from './deps';
@@ -33,7 +34,7 @@ export function createTaskActivities({ pool, clock, newId }: ActivityDeps) {
           dueAt: dueInMs === undefined ? null : new Date(clock().getTime() + dueInMs).toISOString(),
           assignee,
         });
-        const detail = `created task "${title}"${assignee ? ` for ${assignee}` : ''}`;
+        const detail = taskDetail(title, assignee);
         await appendTimeline(db, actionCompletedLine(input, detail));
         return { detail };
       });

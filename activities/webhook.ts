@@ -10,6 +10,8 @@ import { fillSecrets, secretNamesIn } from '../src/domain/secrets';
 import {
   classifyWebhookStatus,
   parseRetryAfter,
+  renderWebhookUrl,
+  secretMark,
   type WebhookConfig,
   WebhookConfigSchema,
   webhookUrlTemplateProblem,
@@ -19,19 +21,6 @@ import { type ActivityDeps, NonRetryableErrors, requireRecord } from './deps';
 import { createTargetGuard, PrivateTargetError } from './webhook-target';
 
 export { WebhookErrors } from '../src/domain/errors';
-
-/** Fills the url's placeholders, percent-encoding each value so that a property cannot change the URL's shape. */
-function renderUrl(template: string, record: TemplateRecord): string {
-  const encode = (value: unknown) =>
-    value === undefined || value === null
-      ? value
-      : encodeURIComponent(typeof value === 'string' ? value : JSON.stringify(value));
-  return renderTemplate(template, {
-    id: encodeURIComponent(record.id),
-    stageId: encodeURIComponent(record.stageId),
-    properties: Object.fromEntries(Object.entries(record.properties).map(([name, value]) => [name, encode(value)])),
-  });
-}
 
 /** Fills placeholders in every string inside a JSON body; keys, numbers, booleans and nulls stay as they are. */
 function renderBody(value: unknown, record: TemplateRecord): unknown {
@@ -86,9 +75,6 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
 
 /** What an HTTP header value may hold once its secrets are in (RFC 9110 field-vchar, space, tab, obs-text). */
 const HEADER_OCTETS = /^[\t\x20-\x7e\x80-\xff]*$/;
-
-/** Shows where a secret is filled in without its value. */
-const secretMark = (name: string) => `[secrets.${name}]`;
 
 /** The values of the secrets a webhook names, read when it calls; an unknown one fails the action, naming it. */
 async function readSecrets(
@@ -156,7 +142,7 @@ export function createWebhookActivities({ pool, clock, log, webhookPolicy, secre
       const secrets = await readSecrets({ pool, secretsKey }, secretNames);
       const scrub = scrubber(secrets);
 
-      const renderedUrl = renderUrl(config.url, record);
+      const renderedUrl = renderWebhookUrl(config.url, record);
       const shownUrl = fillSecrets(renderedUrl, secretMark);
       const shown = parseTargetUrl(shownUrl, shownUrl);
       const url = parseTargetUrl(

@@ -1,84 +1,12 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  isCancellation,
-  log,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  sleep,
-} from '@temporalio/workflow';
-import type { Activities, EnrollmentInput, NextStep, ProgressInput } from '../activities';
-import {
-  type ActionActivityName,
-  type ActionOutcome,
-  ActionRoutes,
-  type ActionRunInput,
-  isEffectAction,
-  type RetryGroup,
-} from '../src/domain/action-routes';
+import { CancellationScope, isCancellation, log, setHandler, sleep } from '@temporalio/workflow';
+import type { EnrollmentInput, NextStep, ProgressInput } from '../activities';
+import { isEffectAction } from '../src/domain/action-routes';
 import type { Action } from '../src/domain/actions';
-import { evaluateConditions, matchValueCase, pickSplit } from '../src/domain/branching';
-import { FINAL_FAILURE_TYPES } from '../src/domain/errors';
 import { type TimelineKind, TimelineKinds } from '../src/domain/events';
 import { enterBranch, startWalk, type Walk } from '../src/domain/walk';
-import { delayWakeAt, nextExecutionWindowStart } from '../src/domain/wake';
+import { chooseBranch, delayOutcome, type StepRecord, windowWait } from '../src/domain/steps';
+import { bookkeeping, failureMessage, isActionFailure, runAction } from './effects';
 import { unenrollSignal } from './signals';
-
-const NON_RETRYABLE = FINAL_FAILURE_TYPES;
-
-const bookkeeping = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
-
-/**
- * Database-only work — the enrollment decision and the `quickDb` actions (tasks, properties, stages) — runs as local
- * activities: inside the workflow task, without a round trip through the task queue. Once-only still holds, since
- * each is idempotent by its key (a re-run after a crash finds its ledger row). 60 attempts span about an hour: a
- * database away for longer fails the action (the timeline says so, and it can be retried), instead of retrying it
- * for ever. Bookkeeping (`bookkeeping`) keeps retrying: its lines must not be lost.
- */
-const QUICK_DB = {
-  startToCloseTimeout: '30s',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '1m',
-    maximumAttempts: 60,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-} as const;
-
-const localDb = proxyLocalActivities<Activities>(QUICK_DB);
-
-type ActionActivity = (input: ActionRunInput) => Promise<ActionOutcome>;
-
-/** Retry-policy groups, one proxy each; `ActionRoutes` says which group an action uses. */
-const effects: Record<RetryGroup, Activities> = {
-  quickDb: localDb,
-  smtp: proxyActivities<Activities>({
-    startToCloseTimeout: '1m',
-    retry: {
-      initialInterval: '2s',
-      backoffCoefficient: 2,
-      maximumInterval: '5m',
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
-  }),
-  // Like the best-known CRM webhooks: growing gaps for up to three days, then the action fails.
-  webhook: proxyActivities<Activities>({
-    startToCloseTimeout: '1m',
-    scheduleToCloseTimeout: '3 days',
-    retry: {
-      initialInterval: '10s',
-      backoffCoefficient: 2,
-      maximumInterval: '1h',
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
-  }),
-};
 
 export type EnrollmentResult =
   { status: 'completed' } | { status: 'not_enrolled'; reason: string } | { status: 'cancelled'; reason: string };
@@ -194,39 +122,37 @@ async function runStep(ctx: StepContext, action: Action): Promise<Walk> {
 
   switch (action.type) {
     case 'delay': {
-      const record = await bookkeeping.readRecordSnapshot({ recordId: input.recordId });
+      const record = (await bookkeeping.readRecordSnapshot({ recordId: input.recordId })) ?? NO_RECORD;
       const now = new Date();
-      const result = delayWakeAt(action.config, now, record?.properties ?? {});
-      if ('error' in result) {
+      const outcome = delayOutcome(action.config, now, record);
+      if (outcome.kind === 'skip') {
         await progress({
           status: 'running',
           currentActionId: action.id,
-          line: line(TimelineKinds.actionSkipped, `delay skipped: ${result.error}`, 'skipped'),
+          line: line(TimelineKinds.actionSkipped, outcome.detail, 'skipped'),
         });
         return ctx.walk;
       }
-      const wakeAt = result.wakeAt.toISOString();
-      if (result.wakeAt.getTime() <= now.getTime()) {
-        await progress({
-          status: 'running',
-          currentActionId: action.id,
-          line: line(TimelineKinds.delayStarted, `delay until ${wakeAt} is already past; continuing`, 'delay'),
-        });
-        return ctx.walk;
-      }
+      const waits = outcome.kind === 'wait';
       await progress({
-        status: 'waiting',
+        status: waits ? 'waiting' : 'running',
         currentActionId: action.id,
-        wakeAt,
-        line: line(TimelineKinds.delayStarted, `waiting until ${wakeAt}`, 'delay'),
+        ...(waits && { wakeAt: outcome.wakeAt.toISOString() }),
+        line: line(TimelineKinds.delayStarted, outcome.detail, 'delay'),
       });
-      await sleep(result.wakeAt.getTime() - now.getTime());
+      if (waits) await sleep(outcome.wakeAt.getTime() - now.getTime());
       return ctx.walk;
     }
     case 'branch_if':
     case 'branch_value':
     case 'branch_random': {
-      const branch = await chooseBranch(input, action);
+      // Conditions see a fresh snapshot of the record, read now; a random split reads none. Math.random is seeded
+      // by Temporal: the same roll on every replay.
+      const random = action.type === 'branch_random';
+      const record = random
+        ? NO_RECORD
+        : ((await bookkeeping.readRecordSnapshot({ recordId: input.recordId })) ?? NO_RECORD);
+      const branch = chooseBranch(action, record, random ? Math.random() : 0);
       await progress({
         status: 'running',
         currentActionId: action.id,
@@ -240,35 +166,8 @@ async function runStep(ctx: StepContext, action: Action): Promise<Walk> {
   }
 }
 
-async function chooseBranch(input: EnrollmentInput, action: Action): Promise<{ key: string; detail: string }> {
-  if (action.type === 'branch_random') {
-    // Math.random is seeded by Temporal: the same roll on every replay.
-    const index = pickSplit(action.config.splits, Math.random());
-    return {
-      key: `split:${index}`,
-      detail: `random split: took split ${index + 1} (${action.config.splits[index]?.percent} %)`,
-    };
-  }
-  // Conditions see a fresh snapshot of the record, read now.
-  const record = (await bookkeeping.readRecordSnapshot({ recordId: input.recordId })) ?? {
-    stageId: '',
-    properties: {},
-  };
-  if (action.type === 'branch_if') {
-    const met = evaluateConditions(action.config.conditions, record);
-    return {
-      key: met ? 'then' : 'else',
-      detail: met ? 'conditions met: took "then"' : 'conditions not met: took "else"',
-    };
-  }
-  if (action.type !== 'branch_value') throw new Error(`not a branch: ${action.type}`);
-  const { property } = action.config;
-  const value = property === 'stageId' ? record.stageId : record.properties[property];
-  const index = matchValueCase(action.config.cases, value);
-  return index >= 0
-    ? { key: `case:${index}`, detail: `"${property}" is ${JSON.stringify(value)}: took case ${index + 1}` }
-    : { key: 'default', detail: `"${property}" is ${JSON.stringify(value ?? null)}: took the default branch` };
-}
+/** A record that was deleted meanwhile: its steps see no properties. */
+const NO_RECORD: StepRecord = { stageId: '', properties: {} };
 
 /**
  * Runs an action with side effects: skipped while the workflow is off; outside the execution window it first
@@ -278,27 +177,19 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
   const { input, progress } = ctx;
   let action: Action | null = initial;
   let enabled = ctx.step.enabled;
-  const window = ctx.step.executionWindow;
-  if (window) {
-    const now = new Date();
-    const opening = nextExecutionWindowStart(window, now);
-    if (opening.getTime() > now.getTime()) {
-      const wakeAt = opening.toISOString();
-      await progress({
-        status: 'waiting',
-        currentActionId: initial.id,
-        wakeAt,
-        line: {
-          kind: TimelineKinds.waitingForWindow,
-          detail: `outside the execution window: waiting until ${wakeAt}`,
-          dedupeKey: `${key}:window`,
-        },
-      });
-      await sleep(opening.getTime() - now.getTime());
-      const current = await bookkeeping.currentAction({ workflowId: input.workflowId, actionId: initial.id });
-      action = current?.action ?? null;
-      enabled = current?.enabled ?? false;
-    }
+  const now = new Date();
+  const wait = windowWait(ctx.step.executionWindow, now);
+  if (wait) {
+    await progress({
+      status: 'waiting',
+      currentActionId: initial.id,
+      wakeAt: wait.wakeAt.toISOString(),
+      line: { kind: TimelineKinds.waitingForWindow, detail: wait.detail, dedupeKey: `${key}:window` },
+    });
+    await sleep(wait.wakeAt.getTime() - now.getTime());
+    const current = await bookkeeping.currentAction({ workflowId: input.workflowId, actionId: initial.id });
+    action = current?.action ?? null;
+    enabled = current?.enabled ?? false;
   }
   if (!action || !isEffectAction(action)) {
     await progress(deletedActionSkipped(input, initial.id));
@@ -317,10 +208,8 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
     return;
   }
   // The action's activity records that the enrollment runs it (`markActionStarted`).
-  const entry = ActionRoutes[action.type];
-  const run = (effects[entry.retry] as unknown as Record<ActionActivityName, ActionActivity>)[entry.activity];
   try {
-    await run({
+    await runAction(action, {
       key,
       enrollmentId: input.enrollmentId,
       workflowId: input.workflowId,
@@ -331,16 +220,14 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
       config: action.config,
     });
   } catch (error) {
-    // A local activity's final failure arrives as the ApplicationFailure it threw, a remote one's wrapped.
-    if (isCancellation(error) || !(error instanceof ActivityFailure || error instanceof ApplicationFailure))
-      throw error;
+    if (isCancellation(error) || !isActionFailure(error)) throw error;
     // A final failure of one action is recorded and the enrollment goes on with the next action.
     await progress({
       status: 'running',
       currentActionId: action.id,
       line: {
         kind: TimelineKinds.actionFailed,
-        detail: `${action.type} failed: ${error.cause?.message ?? error.message}`,
+        detail: `${action.type} failed: ${failureMessage(error)}`,
         dedupeKey: `${key}:failed`,
       },
     });

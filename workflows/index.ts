@@ -1,2 +1,3 @@
 export { automationWorkflow } from './automation';
 export { enrollmentWorkflow } from './enrollment';
+export { actionRetryWorkflow } from './retry';

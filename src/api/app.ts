@@ -1,8 +1,10 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { createActionRetryRouter } from './action-retry';
 import { createAuthenticator } from './auth';
 import type { ApiDeps } from './deps';
 import { createEmailTemplatesRouter } from './email-templates';
+import { createEnrollmentOperationsRouter } from './enrollment-operations';
 import { createEventsRouter } from './events';
 import { createHealthRouter } from './health';
 import { createMetrics } from './metrics';
@@ -13,9 +15,12 @@ import { createRateLimits } from './rate-limit';
 import { createRecordsRouter } from './records';
 import { requestLog } from './request-log';
 import { createResultsRouter } from './results';
+import { createRevisionsRouter } from './revisions';
 import { createSecretsRouter } from './secrets';
 import { createTicketStatusAutomationRouter } from './ticket-status-automation';
 import { createTokensRouter } from './tokens';
+import { createWorkflowIssuesRouter } from './workflow-issues';
+import { createWorkflowTestRouter } from './workflow-test';
 import { createWorkflowsRouter } from './workflows';
 
 export type { ApiDeps } from './deps';
@@ -68,6 +73,11 @@ export function createApp(deps: ApiDeps): Express {
   api.use('/pipelines', createTicketStatusAutomationRouter(deps));
   api.use('/records', createRecordsRouter(deps));
   api.use('/workflows', createWorkflowsRouter(deps));
+  api.use('/workflows', createWorkflowTestRouter(deps));
+  api.use('/workflows', createActionRetryRouter(deps));
+  api.use('/workflows', createEnrollmentOperationsRouter(deps));
+  api.use('/workflows', createRevisionsRouter(deps));
+  api.use('/workflows', createWorkflowIssuesRouter(deps));
   api.use('/email-templates', createEmailTemplatesRouter(deps));
   api.use('/events', createEventsRouter(deps));
   api.use('/tokens', createTokensRouter(deps, auth));

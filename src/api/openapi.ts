@@ -4,6 +4,8 @@ import {
   ActionInputSchema,
   AddActionSchema,
   CommentInputSchema,
+  RetryActionSchema,
+  TestRunSchema,
   CommentSchema,
   CreatePipelineSchema,
   CreateRecordSchema,
@@ -17,6 +19,7 @@ import {
   EnrollmentsQuerySchema,
   IdSchema,
   ListWorkflowsQuerySchema,
+  ManualEnrollmentSchema,
   PageOnlyQuerySchema,
   PatchActionSchema,
   PatchRecordSchema,
@@ -31,6 +34,8 @@ import {
   TicketStatusAutomationSchema,
   UpdateTemplateSchema,
 } from '../domain';
+import { RevisionVersionSchema } from '../domain/revisions';
+import { WorkflowIssueSchema } from '../domain/issues';
 import { PutSecretSchema, SecretNameSchema } from '../domain/secrets';
 import { WebhookConfigSchema } from '../domain/webhook';
 
@@ -53,10 +58,13 @@ const REQUEST_SCHEMAS = {
   CreateWorkflow: CreateWorkflowSchema,
   PatchWorkflow: PatchWorkflowSchema,
   DisableWorkflow: DisableWorkflowSchema,
+  ManualEnrollment: ManualEnrollmentSchema,
   ActionInput: ActionInputSchema,
   AddAction: AddActionSchema,
   PatchAction: PatchActionSchema,
   CommentInput: CommentInputSchema,
+  TestRun: TestRunSchema,
+  RetryAction: RetryActionSchema,
   CreateEmailTemplate: CreateTemplateSchema,
   UpdateEmailTemplate: UpdateTemplateSchema,
   EmailEvent: EmailEventSchema,
@@ -72,6 +80,7 @@ const RESPONSE_SCHEMAS = {
   Pipeline: PipelineSchema,
   Comment: CommentSchema,
   TicketStatusAutomation: TicketStatusAutomationSchema,
+  WorkflowIssue: WorkflowIssueSchema,
 } satisfies Record<string, z.ZodType>;
 
 const PROBLEM_RESPONSES = {
@@ -514,6 +523,32 @@ const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'get',
+    path: '/api/workflows/{id}/revisions/{version}',
+    operationId: 'getWorkflowRevision',
+    summary: 'One revision, with the whole workflow as that change left it',
+    tag: 'Workflows',
+    permissions: [read],
+    success: {
+      status: 200,
+      description:
+        '`{ version, at, by, change, workflow }`; `workflow` is null for a revision older than the snapshots.',
+      schema: anyObject,
+    },
+    problems: [400],
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/{id}/revisions/{version}/restore',
+    operationId: 'restoreWorkflowRevision',
+    summary: 'Make a revision’s definition the current one, as a new version (on/off unchanged)',
+    tag: 'Workflows',
+    permissions: [configure],
+    headers: ['If-Match'],
+    success: { status: 200, description: 'The workflow, at its new version.', schema: anyObject },
+    problems: [409, 422],
+  },
+  {
+    method: 'get',
     path: '/api/workflows/{id}/enrollments',
     operationId: 'listWorkflowEnrollments',
     summary: 'The records enrolled in a workflow',
@@ -521,6 +556,63 @@ const ROUTES: readonly RouteSpec[] = [
     permissions: [read],
     query: EnrollmentsQuerySchema,
     success: { status: 200, description: 'The enrollments.', schema: pageOf(anyObject) },
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/{id}/enrollments',
+    operationId: 'enrollRecord',
+    summary: 'Enroll one record by hand (its trigger is not needed; the workflow must be on, the other rules apply)',
+    tag: 'Workflows',
+    permissions: [configure],
+    body: 'ManualEnrollment',
+    headers: ['Idempotency-Key'],
+    success: {
+      status: 202,
+      description: 'Enrolled; its enrollment workflow starts once Temporal takes it.',
+      schema: {
+        type: 'object',
+        properties: { enrollmentId: { type: 'string' } },
+        required: ['enrollmentId'],
+      },
+    },
+    problems: [422],
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/{id}/enrollments/unenroll',
+    operationId: 'unenrollRecord',
+    summary: "End one record's running or waiting enrollments in the workflow, by hand",
+    tag: 'Workflows',
+    permissions: [configure],
+    body: 'ManualEnrollment',
+    headers: ['Idempotency-Key'],
+    success: {
+      status: 200,
+      description: 'The enrollments that end (none when the record has no running or waiting one).',
+      schema: {
+        type: 'object',
+        properties: { unenrolled: { type: 'array', items: { type: 'string' } } },
+        required: ['unenrolled'],
+      },
+    },
+    problems: [422],
+  },
+  {
+    method: 'get',
+    path: '/api/workflows/{id}/issues',
+    operationId: 'listWorkflowIssues',
+    summary: 'Failures, skips and records not enrolled, grouped by action, kind and reason',
+    tag: 'Workflows',
+    permissions: [read],
+    success: {
+      status: 200,
+      description: 'At most 100 groups, the one with the most recent line first.',
+      schema: {
+        type: 'object',
+        properties: { items: { type: 'array', items: ref('WorkflowIssue') } },
+        required: ['items'],
+      },
+    },
   },
 
   // Workflow actions
@@ -559,6 +651,58 @@ const ROUTES: readonly RouteSpec[] = [
     headers: ['If-Match'],
     success: noContent('Removed.'),
     problems: [409, 422],
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/{id}/test',
+    operationId: 'testWorkflow',
+    summary: 'What the workflow would do for a record now, writing nothing (works while it is off)',
+    tag: 'Workflows',
+    permissions: [configure],
+    body: 'TestRun',
+    success: {
+      status: 200,
+      description: 'Whether the record would enroll (and why not), and each step it would take.',
+      schema: {
+        type: 'object',
+        required: ['wouldEnroll', 'enabled', 'steps'],
+        properties: {
+          wouldEnroll: { type: 'boolean' },
+          reason: { type: 'string' },
+          enabled: { type: 'boolean' },
+          steps: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['actionId', 'type', 'outcome', 'detail'],
+              properties: {
+                actionId: { type: 'string' },
+                type: { type: 'string' },
+                outcome: { enum: ['run', 'skip', 'wait'] },
+                detail: { type: 'string' },
+                wakeAt: { type: 'string', format: 'date-time' },
+              },
+            },
+          },
+        },
+      },
+    },
+    problems: [422],
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/{id}/actions/{actionId}/retry',
+    operationId: 'retryAction',
+    summary: 'Run a failed action again, with its current config, where it failed (or for the listed records)',
+    tag: 'Workflow actions',
+    permissions: [configure],
+    body: 'RetryAction',
+    success: {
+      status: 202,
+      description: 'How many enrollments get the action run again.',
+      schema: { type: 'object', required: ['retried'], properties: { retried: { type: 'integer', minimum: 0 } } },
+    },
+    problems: [422],
   },
   {
     method: 'post',
@@ -769,6 +913,7 @@ function json(schema: JsonSchema): JsonSchema {
 /** Path parameters that are not ids, with their own schema and description. */
 const NAMED_PATH_PARAMETERS: Record<string, { schema: z.ZodType; description: string }> = {
   name: { schema: SecretNameSchema, description: 'The secret name.' },
+  version: { schema: RevisionVersionSchema, description: 'The workflow version the revision made.' },
 };
 
 /** `{id}` in `/api/records/{id}` is "The record id"; `{actionId}` is "The action id". */

@@ -1,5 +1,5 @@
-import type { AutomationToggleEvent, StageEnteredEvent, TicketEmailEvent } from '../domain';
-import { EventTypes, TimelineKinds } from '../domain';
+import type { AutomationToggleEvent, EnrollmentStartEvent, StageEnteredEvent, TicketEmailEvent } from '../domain';
+import { type ActionRetryInput, actionRetryWorkflowId, EventTypes, TimelineKinds } from '../domain';
 import type { Queryable } from './pool';
 import { appendTimeline } from './timeline';
 
@@ -43,10 +43,25 @@ export async function enqueueAutomationToggle(db: Queryable, event: AutomationTo
   await insertOutboxRow(db, EventTypes.automationToggle, event.eventId, '', event);
 }
 
+/**
+ * Asks the relay to start the workflow of an enrollment recorded in this transaction (one enrolled by hand), so the
+ * start survives an unreachable Temporal.
+ */
+export async function enqueueEnrollmentStart(db: Queryable, event: EnrollmentStartEvent): Promise<void> {
+  await insertOutboxRow(db, EventTypes.enrollmentStart, event.eventId, event.enrollment.recordId, event);
+}
+
+/** Asks the relay to start one retry of a failed action, queued with its `action_retried` line. */
+export async function enqueueActionRetry(db: Queryable, retry: ActionRetryInput): Promise<void> {
+  await insertOutboxRow(db, EventTypes.actionRetry, actionRetryWorkflowId(retry), retry.recordId, retry);
+}
+
 export type OutboxRow = { id: string; event_id: string; attempts: number } & (
   | { type: typeof EventTypes.stageEntered; payload: StageEnteredEvent }
   | { type: typeof EventTypes.ticketEmail; payload: TicketEmailEvent }
   | { type: typeof EventTypes.automationToggle; payload: AutomationToggleEvent }
+  | { type: typeof EventTypes.enrollmentStart; payload: EnrollmentStartEvent }
+  | { type: typeof EventTypes.actionRetry; payload: ActionRetryInput }
 );
 
 /** Any constant will do: the advisory lock that lets one relay at a time deliver. */

@@ -43,6 +43,8 @@ export interface ActionRunInput<Config = unknown> {
   depth: number;
   /** The request that caused the event, for the logs. */
   requestId?: string;
+  /** Set when an operator asked for the action again after it failed: the retry's number (1, 2, …). */
+  attempt?: number;
   config: Config;
 }
 

@@ -5,6 +5,8 @@ export const EventTypes = {
   stageEntered: 'stage_entered',
   ticketEmail: 'ticket_email',
   automationToggle: 'automation_toggle',
+  enrollmentStart: 'enrollment_start',
+  actionRetry: 'action_retry',
 } as const;
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
 
@@ -48,7 +50,32 @@ export interface AutomationToggleEvent {
   shards: number;
 }
 
-/** Every running or waiting enrollment of a workflow is to end (it was turned off with `unenroll: true`). */
+/**
+ * An enrollment decided and recorded outside an automation workflow (enrolled by hand): the relay starts its
+ * workflow, so the start survives an unreachable Temporal. `pipelineId` is for its search attributes.
+ */
+export interface EnrollmentStartEvent {
+  eventId: string;
+  enrollment: EnrollmentInput;
+  pipelineId: string;
+}
+
+/** One retry of an action that failed in an enrollment (`POST …/actions/:actionId/retry`). */
+export interface ActionRetryInput {
+  enrollmentId: string;
+  workflowId: string;
+  recordId: string;
+  actionId: string;
+  /** 1 for the first retry of this action in this enrollment, then 2, … */
+  attempt: number;
+  depth: number;
+}
+
+/** The Temporal workflow id of one retry; also its outbox event id. */
+export function actionRetryWorkflowId(retry: Pick<ActionRetryInput, 'enrollmentId' | 'actionId' | 'attempt'>): string {
+  return `retry/${retry.enrollmentId}/${retry.actionId}/${retry.attempt}`;
+}
+
 /** Kinds of lines in a record's timeline. */
 export const TimelineKinds = {
   stageEntered: 'stage_entered',
@@ -58,6 +85,8 @@ export const TimelineKinds = {
   actionCompleted: 'action_completed',
   actionSkipped: 'action_skipped',
   actionFailed: 'action_failed',
+  /** An operator asked for a failed action again; its outcome follows in a line of its own. */
+  actionRetried: 'action_retried',
   delayStarted: 'delay_started',
   waitingForWindow: 'waiting_for_window',
   unenrolled: 'unenrolled',

@@ -72,3 +72,12 @@ export const UpdateTemplateSchema = z
   .strict();
 
 export const CreateTokenSchema = z.object({ name: z.string().min(1).max(200), role: RoleSchema }).strict();
+
+/** `POST /api/workflows/:id/enrollments` and `…/enrollments/unenroll`: the record to enroll or unenroll by hand. */
+export const ManualEnrollmentSchema = z.object({ recordId: IdSchema }).strict();
+
+/** `POST /api/workflows/:id/test`: the record to walk the workflow for. */
+export const TestRunSchema = z.object({ recordId: IdSchema }).strict();
+
+/** `POST /api/workflows/:id/actions/:actionId/retry`: every enrollment where the action failed, or these records'. */
+export const RetryActionSchema = z.object({ recordIds: z.array(IdSchema).min(1).max(1_000).optional() }).strict();

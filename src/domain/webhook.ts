@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { renderTemplate, type TemplateRecord } from './template';
 
 /**
  * The `webhook` action: its config schema and the pure rules for what a response means, when to try again, and
@@ -219,3 +220,19 @@ export function isPrivateAddress(ip: string): boolean {
   if (inRange(v6, [[0x2002], 16], 16)) return isPrivateIPv4(octetsOf(v6[1]!, v6[2]!)); // 6to4
   return NON_PUBLIC_IPV6.some((range) => inRange(v6, range, 16));
 }
+
+/** Fills the url's placeholders, percent-encoding each value so that a property cannot change the URL's shape. */
+export function renderWebhookUrl(template: string, record: TemplateRecord): string {
+  const encode = (value: unknown) =>
+    value === undefined || value === null
+      ? value
+      : encodeURIComponent(typeof value === 'string' ? value : JSON.stringify(value));
+  return renderTemplate(template, {
+    id: encodeURIComponent(record.id),
+    stageId: encodeURIComponent(record.stageId),
+    properties: Object.fromEntries(Object.entries(record.properties).map(([name, value]) => [name, encode(value)])),
+  });
+}
+
+/** Shows where a secret is filled in without its value. */
+export const secretMark = (name: string): string => `[secrets.${name}]`;

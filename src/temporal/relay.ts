@@ -1,6 +1,8 @@
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Pool, PoolClient } from 'pg';
 import {
+  type ActionRetryInput,
+  actionRetryWorkflowId,
   type AutomationToggleEvent,
   automationWorkflowId,
   type EnrollingEvent,
@@ -23,9 +25,11 @@ import {
   recordUnenrollJobFailure,
 } from '../db/unenroll-jobs';
 import { withDeadline } from './client';
+import { startEnrollmentWorkflow } from './enrollments';
 import { getWorkflow, listTriggeredWorkflows } from '../db/workflows';
 import type { Logger } from '../log';
 import type { automationWorkflow } from '../../workflows/automation';
+import type { actionRetryWorkflow } from '../../workflows/retry';
 import { eventsSignal, switchSignal, unenrollSignal } from '../../workflows/signals';
 
 export interface RelayDeps {
@@ -67,8 +71,9 @@ async function inBatches<T>(items: T[], size: number, call: (item: T) => Promise
  *   events for it, in order. A matching workflow that is off gets a "not enrolled" line instead. A stage entry also
  *   unenrolls the record from workflows of the stage it left (when they unenroll on exit).
  * - A toggle starts (or switches on) the shards of a workflow that is on and switches off the others.
- * - Beside the outbox, "unenroll everyone" jobs signal a workflow's running and waiting enrollments to end, a page
- *   at a time (`workUnenrollJobs`).
+ * - An enrollment decided by hand starts its enrollment workflow.
+ * - Beside the outbox, unenroll jobs signal a workflow's running and waiting enrollments (all of them, or one
+ *   record's) to end, a page at a time (`workUnenrollJobs`).
  * A row is marked delivered only once Temporal has accepted every call for it; while Temporal is unreachable it stays
  * and is retried with growing gaps. Redelivery is safe: automation workflows drop event ids they have seen, and an
  * enrollment's workflow id (workflow, record, event) is never started twice.
@@ -168,11 +173,23 @@ export function createRelay(deps: RelayDeps): Relay {
         await toggle(db, row.payload);
         round.rowIds.push(row.id);
         return;
+      case EventTypes.enrollmentStart: {
+        const { enrollment, pipelineId } = row.payload;
+        await withDeadline(deps.temporal, CALL_TIMEOUT_MS, () =>
+          startEnrollmentWorkflow(deps.temporal, { input: enrollment, pipelineId, taskQueue: deps.taskQueue }),
+        );
+        round.rowIds.push(row.id);
+        return;
+      }
+      case EventTypes.actionRetry:
+        await withDeadline(deps.temporal, CALL_TIMEOUT_MS, () => startActionRetry(row.payload));
+        round.rowIds.push(row.id);
+        return;
     }
   }
 
   /**
-   * Works one page of each pending "unenroll everyone" job (`unenroll_jobs`), outside the outbox's order: a job
+   * Works one page of each pending unenroll job (`unenroll_jobs`), outside the outbox's order: a job
    * holds up neither the events behind it nor the other jobs; a failed page is tried again next round, from the
    * job's place. Returns whether a job has more pages, so the loop comes back at once.
    */
@@ -191,6 +208,20 @@ export function createRelay(deps: RelayDeps): Relay {
       }
     }
     return more;
+  }
+
+  /** Starts one retry's workflow; one started before (a redelivered row) counts as started. */
+  async function startActionRetry(retry: ActionRetryInput): Promise<void> {
+    try {
+      await deps.temporal.workflow.start<typeof actionRetryWorkflow>('actionRetryWorkflow', {
+        workflowId: actionRetryWorkflowId(retry),
+        taskQueue: deps.taskQueue,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [retry],
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
   }
 
   /**

@@ -1,0 +1,60 @@
+import { Router } from 'express';
+import { getEmailTemplate } from '../db/email-templates';
+import { listRecordEnrollments } from '../db/enrollments';
+import { getRecord } from '../db/records';
+import { getWorkflow } from '../db/workflows';
+import { Permissions, refusalReason, TestRunSchema } from '../domain';
+import { type PreviewTemplate, walkTestRun } from '../domain/test-run';
+import { allActions } from '../domain/walk';
+import { allow } from './auth';
+import type { ApiDeps } from './deps';
+import { notFound, unprocessable } from './problem';
+import { parseInput, pathId } from './validate';
+
+/**
+ * `POST /api/workflows/:id/test`: what the workflow would do for a record now, writing nothing. The enrollment
+ * rules are those of a real enrollment, checked as if the workflow were on (a draft can be tested); the steps are
+ * walked by `walkTestRun`, on the same decisions as the enrollment workflow.
+ */
+export function createWorkflowTestRouter({ pool, clock }: ApiDeps): Router {
+  const router = Router();
+
+  router.post('/:id/test', allow(Permissions.configure), async (req, res) => {
+    const id = pathId(req, 'id', 'workflow');
+    const { recordId } = parseInput(TestRunSchema, req.body, 'body');
+    const workflow = await getWorkflow(pool, id);
+    if (!workflow) throw notFound('workflow', id);
+    const record = await getRecord(pool, recordId);
+    if (!record || record.pipelineId !== workflow.pipelineId) {
+      const message = record
+        ? `record "${recordId}" is in pipeline "${record.pipelineId}"; the workflow is in "${workflow.pipelineId}"`
+        : `record "${recordId}" does not exist`;
+      throw unprocessable('Test the workflow on a record of its pipeline.', [{ path: 'body.recordId', message }]);
+    }
+    const earlier = await listRecordEnrollments(pool, id, [recordId]);
+    const reason = refusalReason({
+      workflow: { ...workflow, enabled: true },
+      record,
+      event: { depth: 0 },
+      earlier: earlier.length > 0 ? { active: earlier.some((enrollment) => enrollment.active) } : undefined,
+    });
+    const templates = new Map<string, PreviewTemplate>();
+    for (const { action } of allActions(workflow.actions)) {
+      if (action.type !== 'send_email') continue;
+      const templateId =
+        typeof action.config.template === 'string' ? action.config.template : action.config.template.customEmailId;
+      const template = templates.has(templateId) ? undefined : await getEmailTemplate(pool, templateId);
+      if (template) templates.set(templateId, template);
+    }
+    const steps = walkTestRun({
+      actions: workflow.actions,
+      executionWindow: workflow.settings.executionWindow,
+      record,
+      now: clock(),
+      templates,
+    });
+    res.json({ wouldEnroll: !reason, ...(reason && { reason }), enabled: workflow.enabled, steps });
+  });
+
+  return router;
+}
