@@ -1,23 +1,17 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { enrollmentExists, insertEnrollments, listRecordEnrollments } from '../src/db/enrollments';
+import { type EnrollmentDecision, decideEnrollments } from '../src/db/enrollment-decisions';
+import { enrollmentExists } from '../src/db/enrollments';
 import { inTransaction } from '../src/db/pool';
-import { getRecord, listRecordsById } from '../src/db/records';
-import { appendTimelineLines, type TimelineEntry } from '../src/db/timeline';
-import { getWorkflow } from '../src/db/workflows';
+import { getRecord } from '../src/db/records';
 import {
   type Action,
   type EnrollingEvent,
   type EnrollmentInput,
   enrollmentInput,
-  notEnrolledDetail,
-  refusalReason,
-  TimelineKinds,
   type ExecutionWindow,
   type Workflow,
 } from '../src/domain';
 import { findAction, nextStep, startWalk, stepAction, type Walk } from '../src/domain/walk';
-import { enrollmentSearchAttributes } from '../src/temporal/search-attributes';
-import type { enrollmentWorkflow } from '../workflows/enrollment';
+import { startEnrollmentWorkflow } from '../src/temporal/enrollments';
 import { createDefinitionCache } from './definitions';
 import type { ActivityDeps, EnrollmentStarterDeps } from './deps';
 
@@ -48,9 +42,6 @@ export interface RecordSnapshot {
   properties: Record<string, unknown>;
 }
 
-/** The once-only decision on one event: enrolled, or not with the reason. */
-type Decision = { input: EnrollmentInput; enrolled: boolean; reason?: string };
-
 export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: ActivityDeps & EnrollmentStarterDeps) {
   const definitions = createDefinitionCache(pool);
 
@@ -67,90 +58,18 @@ export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: A
     };
   }
 
-  /**
-   * Decides whether each event's record enrolls, in order, and records the answers: the once-only decision, for a
-   * batch of one workflow's events in one transaction. Advisory locks per (workflow, record), taken in one order,
-   * keep two decisions on a record from running at once. The workflow row is read FOR SHARE, so a concurrent `disable`
-   * either lands first (and no record is enrolled) or waits for these decisions: no enrollment is decided after
-   * `disable` returns. A decision recorded before (a retry after a crash) stands.
-   */
-  function decide(
+  /** The once-only decision on a batch of one workflow's enrollments, in one transaction (`decideEnrollments`). */
+  async function decide(
     workflowId: string,
     inputs: EnrollmentInput[],
-  ): Promise<{ workflow?: Workflow; decisions: Decision[] }> {
-    return inTransaction(pool, async (db) => {
-      const recordIds = [...new Set(inputs.map((input) => input.recordId))];
-      await db.query(
-        `SELECT pg_advisory_xact_lock(key) FROM
-           (SELECT hashtext($1 || '/' || record_id) AS key FROM unnest($2::text[]) AS record_id ORDER BY 1) AS locks`,
-        [workflowId, recordIds],
-      );
-      const workflow = await getWorkflow(db, workflowId, 'FOR SHARE');
-      const records = await listRecordsById(db, recordIds);
-      const enrollments = await listRecordEnrollments(db, workflowId, recordIds);
-      const decisions: Decision[] = [];
-      const lines: TimelineEntry[] = [];
-      for (const input of inputs) {
-        const line = {
-          recordId: input.recordId,
-          workflowId,
-          enrollmentId: input.enrollmentId,
-          eventId: input.eventId,
-          dedupeKey: `${input.enrollmentId}:begin`,
-        };
-        if (enrollments.some((enrollment) => enrollment.id === input.enrollmentId)) {
-          decisions.push({ input, enrolled: true });
-          continue;
-        }
-        const others = enrollments.filter((enrollment) => enrollment.recordId === input.recordId);
-        const earlier = others.length > 0 ? { active: others.some((enrollment) => enrollment.active) } : undefined;
-        const reason = refusalReason({ workflow, record: records.get(input.recordId), event: input, earlier });
-        log.info(
-          { requestId: input.requestId, enrollmentId: input.enrollmentId, enrolled: !reason, reason },
-          'enrollment decided',
-        );
-        if (reason) {
-          decisions.push({ input, enrolled: false, reason });
-          lines.push({ ...line, kind: TimelineKinds.notEnrolled, detail: notEnrolledDetail(workflow, reason) });
-          continue;
-        }
-        decisions.push({ input, enrolled: true });
-        // A later event of the same record in this batch sees this enrollment as an earlier, active one.
-        enrollments.push({ id: input.enrollmentId, recordId: input.recordId, active: true });
-        lines.push({ ...line, kind: TimelineKinds.enrolled, detail: 'enrolled' });
-      }
-      await insertEnrollments(
-        db,
-        decisions
-          .filter((decision) => decision.enrolled)
-          .map(({ input }) => ({
-            id: input.enrollmentId,
-            workflowId,
-            recordId: input.recordId,
-            eventId: input.eventId,
-          })),
-      );
-      await appendTimelineLines(db, lines);
-      return { workflow, decisions };
-    });
-  }
-
-  /** Starts the enrollment's own workflow; one that was started before (a retried batch) counts as started. */
-  async function startEnrollmentWorkflow(input: EnrollmentInput, workflow: Workflow): Promise<void> {
-    try {
-      await temporal.workflow.start<typeof enrollmentWorkflow>('enrollmentWorkflow', {
-        workflowId: input.enrollmentId,
-        taskQueue,
-        // The same event never enrolls twice, even after an earlier enrollment for it has finished.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: enrollmentSearchAttributes({ ...input, pipelineId: workflow.pipelineId }),
-        // The first workflow task comes back with the start, to this worker: no round trip through the task queue.
-        requestEagerStart: true,
-        args: [input],
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  ): Promise<{ workflow?: Workflow; decisions: EnrollmentDecision[] }> {
+    const decided = await inTransaction(pool, (db) => decideEnrollments(db, workflowId, inputs));
+    for (const decision of decided.decisions) {
+      const { requestId, enrollmentId } = decision.input;
+      const reason = decision.enrolled ? undefined : decision.refusal.reason;
+      log.info({ requestId, enrollmentId, enrolled: decision.enrolled, reason }, 'enrollment decided');
     }
+    return decided;
   }
 
   return {
@@ -172,7 +91,11 @@ export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: A
         events.map((event) => enrollmentInput(workflowId, event)),
       );
       await Promise.all(
-        decisions.filter((decision) => decision.enrolled).map(({ input }) => startEnrollmentWorkflow(input, workflow!)),
+        decisions
+          .filter((decision) => decision.enrolled)
+          .map(({ input }) =>
+            startEnrollmentWorkflow(temporal, { input, pipelineId: workflow!.pipelineId, taskQueue, eager: true }),
+          ),
       );
       return { workflowOn: workflow?.enabled === true };
     },
@@ -205,7 +128,7 @@ export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: A
     ): Promise<{ enrolled: true; step: NextStep } | { enrolled: false; reason: string }> {
       if (!(await enrollmentExists(pool, input.enrollmentId))) {
         const [decision] = (await decide(input.workflowId, [input])).decisions;
-        if (!decision?.enrolled) return { enrolled: false, reason: decision?.reason ?? 'not enrolled' };
+        if (decision && !decision.enrolled) return { enrolled: false, reason: decision.refusal.reason };
       }
       return { enrolled: true, step: await readNextStep(input.workflowId, startWalk()) };
     },

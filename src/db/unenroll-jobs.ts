@@ -4,6 +4,8 @@ import type { Queryable } from './pool';
 export interface UnenrollJob {
   id: string;
   workflowId: string;
+  /** Only this record's enrollments (unenrolled by hand); every record's when absent. */
+  recordId?: string;
   reason: string;
   startedBefore: string;
   /** The last enrollment id signalled: the next page starts after it. */
@@ -11,18 +13,19 @@ export interface UnenrollJob {
 }
 
 /**
- * Asks the relay to end every running or waiting enrollment of a workflow that started before now. Stored in the
- * transaction that turns the workflow off, so the request survives an unreachable Temporal. `clock_timestamp()`,
- * not the transaction's start: an enrollment decided while this transaction waited for the workflow's row is
- * included.
+ * Asks the relay to end every running or waiting enrollment of a workflow (or, with `recordId`, of one record in it)
+ * that started before now. Stored in the transaction that turns the workflow off or unenrolls the record, so the
+ * request survives an unreachable Temporal. `clock_timestamp()`, not the transaction's start: an enrollment decided
+ * while this transaction waited for the workflow's row is included.
  */
 export async function queueUnenrollJob(
   db: Queryable,
-  job: { id: string; workflowId: string; reason: string },
+  job: { id: string; workflowId: string; recordId?: string; reason: string },
 ): Promise<void> {
   await db.query(
-    'INSERT INTO unenroll_jobs (id, workflow_id, reason, started_before) VALUES ($1, $2, $3, clock_timestamp())',
-    [job.id, job.workflowId, job.reason],
+    `INSERT INTO unenroll_jobs (id, workflow_id, record_id, reason, started_before)
+     VALUES ($1, $2, $3, $4, clock_timestamp())`,
+    [job.id, job.workflowId, job.recordId ?? null, job.reason],
   );
   await db.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, job.id]);
 }
@@ -32,31 +35,36 @@ export async function listPendingUnenrollJobs(db: Queryable, limit: number): Pro
   const { rows } = await db.query<{
     id: string;
     workflow_id: string;
+    record_id: string | null;
     reason: string;
     started_before: Date;
     after_id: string | null;
   }>(
-    `SELECT id, workflow_id, reason, started_before, after_id FROM unenroll_jobs
+    `SELECT id, workflow_id, record_id, reason, started_before, after_id FROM unenroll_jobs
      WHERE done_at IS NULL ORDER BY created_at LIMIT $1`,
     [limit],
   );
   return rows.map((row) => ({
     id: row.id,
     workflowId: row.workflow_id,
+    ...(row.record_id !== null && { recordId: row.record_id }),
     reason: row.reason,
     startedBefore: row.started_before.toISOString(),
     afterId: row.after_id,
   }));
 }
 
-/** The job's next page: ids of its workflow's running or waiting enrollments after its place, in id order. */
+/**
+ * The job's next page: ids of its workflow's (or its record's) running or waiting enrollments after its place, in
+ * id order.
+ */
 export async function listUnenrollPage(db: Queryable, job: UnenrollJob, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `SELECT id FROM enrollments
      WHERE workflow_id = $1 AND status IN ('running', 'waiting') AND started_at <= $2
-       AND ($3::text IS NULL OR id > $3)
+       AND ($3::text IS NULL OR id > $3) AND ($5::text IS NULL OR record_id = $5)
      ORDER BY id LIMIT $4`,
-    [job.workflowId, job.startedBefore, job.afterId, limit],
+    [job.workflowId, job.startedBefore, job.afterId, limit, job.recordId ?? null],
   );
   return rows.map((row) => row.id);
 }

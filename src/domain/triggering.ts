@@ -56,37 +56,94 @@ export function stageEnteredEvent(
 /** What the enrollment rules look at, read by the caller. */
 export interface EnrollmentFacts {
   /** The workflow as it is now; undefined when it was deleted. */
-  workflow: Pick<Workflow, 'enabled' | 'trigger' | 'settings' | 'enrollment' | 'name' | 'templated'> | undefined;
+  workflow:
+    Pick<Workflow, 'enabled' | 'pipelineId' | 'trigger' | 'settings' | 'enrollment' | 'name' | 'templated'> | undefined;
   /** The record as it is now; undefined when it was deleted. */
-  record: Pick<CrmRecord, 'objectType' | 'stageId' | 'source'> | undefined;
+  record: Pick<CrmRecord, 'objectType' | 'pipelineId' | 'stageId' | 'source'> | undefined;
   event: Pick<EnrollingEvent, 'depth'>;
   /** Another enrollment of the record in the workflow, if any; `active` while it runs or waits. */
   earlier: { active: boolean } | undefined;
+  /**
+   * Enrolled by hand (`POST /api/workflows/:id/enrollments`): the trigger is not needed, so the record may be in any
+   * stage, and a record that is still enrolled is always refused, whatever the trigger.
+   */
+  manual?: boolean;
 }
 
-/** Why the record does not enroll, or undefined when it does. Checked in order; the first reason wins. */
-export function refusalReason({ workflow, record, event, earlier }: EnrollmentFacts): string | undefined {
-  if (!workflow) return 'the workflow was deleted';
-  if (!workflow.enabled) return offReason(workflow);
-  if (!record) return 'the record was deleted';
+/** The rules an enrollment can be refused by, in the order they are checked. */
+export const RefusalRules = {
+  workflowDeleted: 'workflow_deleted',
+  workflowOff: 'workflow_off',
+  recordDeleted: 'record_deleted',
+  otherPipeline: 'other_pipeline',
+  loopGuard: 'loop_guard',
+  stageLeft: 'stage_left',
+  sourceExcluded: 'source_excluded',
+  reenrollOff: 'reenroll_off',
+  stillEnrolled: 'still_enrolled',
+} as const;
+export type RefusalRule = (typeof RefusalRules)[keyof typeof RefusalRules];
+
+/** Why a record does not enroll: the rule that refused it and the reason a person reads in the timeline. */
+export interface Refusal {
+  rule: RefusalRule;
+  reason: string;
+}
+
+/** Why the record does not enroll, or undefined when it does. Checked in order; the first refusal wins. */
+export function refusal({ workflow, record, event, earlier, manual = false }: EnrollmentFacts): Refusal | undefined {
+  const refuse = (rule: RefusalRule, reason: string): Refusal => ({ rule, reason });
+  if (!workflow) return refuse(RefusalRules.workflowDeleted, 'the workflow was deleted');
+  if (!workflow.enabled) return refuse(RefusalRules.workflowOff, offReason(workflow));
+  if (!record) return refuse(RefusalRules.recordDeleted, 'the record was deleted');
+  if (record.pipelineId !== workflow.pipelineId) {
+    return refuse(
+      RefusalRules.otherPipeline,
+      `the record is in pipeline "${record.pipelineId}", not in the workflow's pipeline "${workflow.pipelineId}"`,
+    );
+  }
   if (event.depth > MAX_AUTOMATION_DEPTH) {
-    return `stopped by the loop guard: this stage entry is ${event.depth} automation steps deep (limit ${MAX_AUTOMATION_DEPTH}); workflows keep triggering each other in a loop`;
+    return refuse(
+      RefusalRules.loopGuard,
+      `stopped by the loop guard: this stage entry is ${event.depth} automation steps deep (limit ${MAX_AUTOMATION_DEPTH}); workflows keep triggering each other in a loop`,
+    );
   }
   const { trigger, settings, enrollment } = workflow;
-  if (trigger.type === 'stage_entered' && settings.unenrollOnStageExit && record.stageId !== trigger.stageId) {
-    return `the record already left stage "${trigger.stageId}" (it is in "${record.stageId}")`;
+  if (
+    !manual &&
+    trigger.type === 'stage_entered' &&
+    settings.unenrollOnStageExit &&
+    record.stageId !== trigger.stageId
+  ) {
+    return refuse(
+      RefusalRules.stageLeft,
+      `the record already left stage "${trigger.stageId}" (it is in "${record.stageId}")`,
+    );
   }
   const source = record.objectType === 'ticket' ? record.source : null;
   if (source !== null && SOURCES_EXCLUDED_BY_DEFAULT.includes(source) && !enrollment.includeSources?.includes(source)) {
-    return `tickets from ${source} are not enrolled unless the workflow lists "${source}" in enrollment.includeSources`;
+    return refuse(
+      RefusalRules.sourceExcluded,
+      `tickets from ${source} are not enrolled unless the workflow lists "${source}" in enrollment.includeSources`,
+    );
   }
-  if (earlier && !enrollment.reenroll) return 'the record was enrolled before and re-enrollment is off';
+  if (earlier && !enrollment.reenroll) {
+    return refuse(RefusalRules.reenrollOff, 'the record was enrolled before and re-enrollment is off');
+  }
   // Each email is an event of its own, enrolled even while an earlier email's enrollment runs; a stage is entered
-  // once at a time.
-  if (earlier?.active && trigger.type === 'stage_entered') {
-    return 'the record is still enrolled from an earlier entry; a record is never enrolled twice at once';
+  // once at a time, and a record is enrolled by hand once at a time.
+  if (earlier?.active && (manual || trigger.type === 'stage_entered')) {
+    return refuse(
+      RefusalRules.stillEnrolled,
+      'the record is still enrolled from an earlier entry; a record is never enrolled twice at once',
+    );
   }
   return undefined;
+}
+
+/** Why the record does not enroll, or undefined when it does (the reason of `refusal`). */
+export function refusalReason(facts: EnrollmentFacts): string | undefined {
+  return refusal(facts)?.reason;
 }
 
 /** Why an event does not enroll in a workflow that is off. */
