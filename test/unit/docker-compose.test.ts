@@ -52,18 +52,33 @@ describe('docker-compose.yml', () => {
     expect(grpc).toEqual([]);
   });
 
+  /** 32 bytes, base64: what `openssl rand -base64 32` prints. */
+  const SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
+
   it('takes ADMIN_TOKEN from the environment and refuses to start without it', () => {
     const api = Object.entries(services).filter(([, service]) => service.environment?.ADMIN_TOKEN !== undefined);
     expect(api.map(([name]) => name).sort()).toEqual(['api-1', 'api-2']);
     for (const [, service] of api) {
       expect(service.environment!.ADMIN_TOKEN).toMatch(/^\$\{ADMIN_TOKEN:\?[^}]+\}$/);
-      expect(() => environmentOf(service, {})).toThrow(/ADMIN_TOKEN.*long random secret/);
+      expect(() => environmentOf(service, { SECRETS_KEY: SECRETS_KEY })).toThrow(/ADMIN_TOKEN.*long random secret/);
     }
-    expect(TEXT).toContain('ADMIN_TOKEN=$(openssl rand -hex 32) docker compose up --build');
+    expect(TEXT).toContain(
+      'ADMIN_TOKEN=$(openssl rand -hex 32) SECRETS_KEY=$(openssl rand -base64 32) docker compose up',
+    );
+  });
+
+  it('gives every API and worker the same SECRETS_KEY from the environment and refuses to start without it', () => {
+    const pipewright = Object.values(services).filter((service) => service.command?.[0] === 'node');
+    expect(pipewright).toHaveLength(4);
+    for (const service of pipewright) {
+      expect(service.environment!.SECRETS_KEY).toMatch(/^\$\{SECRETS_KEY:\?[^}]+\}$/);
+      expect(() => environmentOf(service, { ADMIN_TOKEN: 'a'.repeat(64) })).toThrow(/SECRETS_KEY.*32 random bytes/);
+      expect(environmentOf(service, { ADMIN_TOKEN: 'a'.repeat(64), SECRETS_KEY }).SECRETS_KEY).toBe(SECRETS_KEY);
+    }
   });
 
   it('writes no password of its own: every PostgreSQL password is POSTGRES_PASSWORD', () => {
-    const env = { ADMIN_TOKEN: 'a'.repeat(64), POSTGRES_PASSWORD: 'from-the-environment' };
+    const env = { ADMIN_TOKEN: 'a'.repeat(64), SECRETS_KEY, POSTGRES_PASSWORD: 'from-the-environment' };
     const passwords = Object.values(services).flatMap((service) => {
       const environment = environmentOf(service, env);
       return ['POSTGRES_PASSWORD', 'POSTGRES_PWD', 'SQL_PASSWORD']
@@ -76,7 +91,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives each Pipewright process a configuration src/config.ts accepts, with what it needs on its own', () => {
-    const env = { ADMIN_TOKEN: 'f3a9c2e87b1d4065a9e2c7b3d8f10e4a' };
+    const env = { ADMIN_TOKEN: 'f3a9c2e87b1d4065a9e2c7b3d8f10e4a', SECRETS_KEY };
     const pipewright = Object.entries(services).filter(([, service]) => service.command?.[0] === 'node');
     expect(pipewright.map(([name]) => name).sort()).toEqual(['api-1', 'api-2', 'worker-1', 'worker-2']);
     for (const [name, service] of pipewright) {
