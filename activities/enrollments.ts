@@ -1,5 +1,5 @@
 import { type EnrollmentDecision, decideEnrollments } from '../src/db/enrollment-decisions';
-import { enrollmentExists } from '../src/db/enrollments';
+import { EnrollmentStatuses, enrollmentStatus } from '../src/db/enrollments';
 import { inTransaction } from '../src/db/pool';
 import { getRecord } from '../src/db/records';
 import {
@@ -126,7 +126,10 @@ export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: A
     async beginEnrollment(
       input: EnrollmentInput,
     ): Promise<{ enrolled: true; step: NextStep } | { enrolled: false; reason: string }> {
-      if (!(await enrollmentExists(pool, input.enrollmentId))) {
+      const status = await enrollmentStatus(pool, input.enrollmentId);
+      // Unenrolled while its start was on its way (`cancelUnstartedEnrollment` wrote the line).
+      if (status === EnrollmentStatuses.cancelled) return { enrolled: false, reason: 'unenrolled before it started' };
+      if (status === undefined) {
         const [decision] = (await decide(input.workflowId, [input])).decisions;
         if (decision && !decision.enrolled) return { enrolled: false, reason: decision.refusal.reason };
       }

@@ -1,5 +1,7 @@
+import { TimelineKinds } from '../domain/events';
 import { bySeq, type Page, type PageRequest, toPage } from './page';
-import type { Queryable } from './pool';
+import { inTransaction, type Pool, type Queryable } from './pool';
+import { appendTimeline } from './timeline';
 
 export const EnrollmentStatuses = {
   running: 'running',
@@ -27,8 +29,9 @@ export async function insertEnrollments(
 ): Promise<void> {
   if (enrollments.length === 0) return;
   await db.query(
-    `INSERT INTO enrollments (id, workflow_id, record_id, event_id, status)
-     SELECT id, workflow_id, record_id, event_id, 'running' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+    `INSERT INTO enrollments (id, workflow_id, record_id, event_id, status, started_at)
+     SELECT id, workflow_id, record_id, event_id, 'running', clock_timestamp()
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
        AS e (id, workflow_id, record_id, event_id)
      ON CONFLICT (id) DO NOTHING`,
     [
@@ -40,9 +43,35 @@ export async function insertEnrollments(
   );
 }
 
-export async function enrollmentExists(db: Queryable, id: string): Promise<boolean> {
-  const { rowCount } = await db.query('SELECT 1 FROM enrollments WHERE id = $1', [id]);
-  return rowCount === 1;
+/** An enrollment's status; undefined when none was recorded. */
+export async function enrollmentStatus(db: Queryable, id: string): Promise<EnrollmentStatus | undefined> {
+  const { rows } = await db.query<{ status: EnrollmentStatus }>('SELECT status FROM enrollments WHERE id = $1', [id]);
+  return rows[0]?.status;
+}
+
+/**
+ * Ends an enrollment that was recorded but whose workflow has not started yet (its start is still on its way), with
+ * the `unenrolled` line its workflow would have written: when that workflow starts, it finds itself cancelled and
+ * does nothing. No-op for an enrollment that has ended.
+ */
+export async function cancelUnstartedEnrollment(pool: Pool, id: string, reason: string): Promise<void> {
+  await inTransaction(pool, async (db) => {
+    const { rows } = await db.query<{ record_id: string; workflow_id: string }>(
+      `UPDATE enrollments SET status = 'cancelled', current_action_id = NULL, wake_at = NULL, ended_at = now()
+       WHERE id = $1 AND status IN ('running', 'waiting') RETURNING record_id, workflow_id`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return;
+    await appendTimeline(db, {
+      recordId: row.record_id,
+      kind: TimelineKinds.unenrolled,
+      workflowId: row.workflow_id,
+      enrollmentId: id,
+      detail: `unenrolled: ${reason}`,
+      dedupeKey: `${id}:unenrolled`,
+    });
+  });
 }
 
 /** Every enrollment of these records in the workflow, oldest first; `active` while it runs or waits. */

@@ -14,7 +14,7 @@ import {
   TimelineKinds,
   type Trigger,
 } from '../domain';
-import { listEnrollmentsLeftBehind } from '../db/enrollments';
+import { cancelUnstartedEnrollment, listEnrollmentsLeftBehind } from '../db/enrollments';
 import { lockPendingEvents, markDelivered, OUTBOX_CHANNEL, type OutboxRow, recordDeliveryFailure } from '../db/outbox';
 import { inTransaction } from '../db/pool';
 import { appendTimeline } from '../db/timeline';
@@ -296,8 +296,9 @@ export function createRelay(deps: RelayDeps): Relay {
         deps.temporal.workflow.getHandle(enrollmentId).signal(unenrollSignal, { reason }),
       );
     } catch (error) {
-      // An enrollment that has just finished cannot be unenrolled; nothing is lost.
       if (!(error instanceof WorkflowNotFoundError)) throw error;
+      // Finished already (then this is a no-op), or recorded and not started yet: it must not start and run.
+      await cancelUnstartedEnrollment(deps.pool, enrollmentId, reason);
     }
   }
 

@@ -1,6 +1,14 @@
 import type { Client } from '@temporalio/client';
 import { createRelay, type Relay } from '../../src/temporal/relay';
-import { createDealPipeline, createRecord, createWorkflow, enableWorkflow, taskTitles } from '../support/fixtures';
+import {
+  createDealPipeline,
+  createRecord,
+  createWorkflow,
+  enableWorkflow,
+  taskTitles,
+  timeline,
+} from '../support/fixtures';
+import { startEnrollmentWorkflow } from '../../src/temporal/enrollments';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -155,5 +163,48 @@ describe('"unenroll everyone" as a job the relay works through page by page', ()
       '40 tasks',
     );
     expect(new Set(titles).size).toBe(40);
+  });
+
+  it('ends an enrollment whose start is still on its way, so that when it starts it does nothing', async () => {
+    const pipelineId = await createDealPipeline(stack);
+    const workflowId = await createWorkflow(stack, {
+      pipelineId,
+      name: 'Not yet started',
+      trigger: { type: 'stage_entered', stageId: 'won' },
+      actions: [{ type: 'create_task', config: { title: 'Should not run' } }],
+    });
+    await enableWorkflow(stack, workflowId);
+    const recordId = await createRecord(stack, { pipelineId, stageId: 'new' });
+    await eventually(async () => {
+      const { rowCount } = await stack.pool.query('SELECT 1 FROM outbox WHERE delivered_at IS NULL');
+      return rowCount === 0 ? true : undefined;
+    });
+    // Recorded as enrolled, its workflow not started yet (as between a decision and the relay delivering its start).
+    const input = {
+      enrollmentId: `enrollment/${workflowId}/${recordId}/evt-late`,
+      workflowId,
+      recordId,
+      eventId: 'evt-late',
+      depth: 0,
+    };
+    await stack.pool.query(
+      `INSERT INTO enrollments (id, workflow_id, record_id, event_id, status) VALUES ($1, $2, $3, $4, 'running')`,
+      [input.enrollmentId, workflowId, recordId, input.eventId],
+    );
+    const unenrolled = await stack.http.post(`/api/workflows/${workflowId}/enrollments/unenroll`).send({ recordId });
+    expect(unenrolled.body).toEqual({ unenrolled: [input.enrollmentId] });
+    await eventually(async () => {
+      const { rows } = await stack.pool.query('SELECT status FROM enrollments WHERE id = $1', [input.enrollmentId]);
+      return rows[0]?.status === 'cancelled' ? true : undefined;
+    });
+
+    await startEnrollmentWorkflow(stack.temporal, { input, pipelineId, taskQueue: stack.taskQueue });
+    const result = await stack.temporal.workflow.getHandle(input.enrollmentId).result();
+    expect(result).toEqual({ status: 'not_enrolled', reason: 'unenrolled before it started' });
+    expect(await taskTitles(stack, recordId)).toEqual([]);
+    const lines = (await timeline(stack, recordId)).filter((line) => line.enrollmentId === input.enrollmentId);
+    expect(lines.map((line) => [line.kind, line.detail])).toEqual([
+      ['unenrolled', expect.stringMatching(/^unenrolled: by hand by /)],
+    ]);
   });
 });
