@@ -8,6 +8,7 @@ import {
   enableWorkflow,
   taskTitles,
   timeline,
+  waitForOutbox,
   waitForTimeline,
 } from '../support/fixtures';
 import { eventually, startTestStack, type TestStack, unique } from '../support/stack';
@@ -276,14 +277,7 @@ describe('enrolling and unenrolling one record by hand, end to end over HTTP', (
       { type: 'create_task', config: { title: 'Started later' } },
     ]);
     const recordId = await createRecord(stack, { pipelineId, stageId: 'new' });
-    await eventually(
-      async () => {
-        const { rowCount } = await stack.pool.query('SELECT 1 FROM outbox WHERE delivered_at IS NULL');
-        return rowCount === 0 ? true : undefined;
-      },
-      20_000,
-      'the outbox delivered',
-    );
+    await waitForOutbox(stack);
 
     await stack.api.relay.stop();
     const res = await enroll(workflowId, recordId);

@@ -13,6 +13,7 @@ import {
   taskTitles,
   timeline,
   type TimelineLine,
+  waitForOutbox,
   waitForTimeline,
 } from '../support/fixtures';
 import { eventually, startTestStack, type TestStack, unique } from '../support/stack';
@@ -104,9 +105,7 @@ describe('operators test before they switch on, and repair what failed', () => {
         properties: { tier: 'gold', company: 'Acme' },
         contacts: [{ email: 'ana@acme.example', marketing: false }],
       });
-      await eventually(async () =>
-        (await stack.pool.query('SELECT 1 FROM outbox WHERE delivered_at IS NULL')).rowCount === 0 ? true : undefined,
-      );
+      await waitForOutbox(stack);
 
       const before = await fingerprintDatabase(stack.pool);
       const mailsBefore = stack.sink.messages.length;

@@ -7,6 +7,7 @@ import {
   enableWorkflow,
   taskTitles,
   timeline,
+  waitForOutbox,
 } from '../support/fixtures';
 import { startEnrollmentWorkflow } from '../../src/temporal/enrollments';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
@@ -175,10 +176,7 @@ describe('"unenroll everyone" as a job the relay works through page by page', ()
     });
     await enableWorkflow(stack, workflowId);
     const recordId = await createRecord(stack, { pipelineId, stageId: 'new' });
-    await eventually(async () => {
-      const { rowCount } = await stack.pool.query('SELECT 1 FROM outbox WHERE delivered_at IS NULL');
-      return rowCount === 0 ? true : undefined;
-    });
+    await waitForOutbox(stack);
     // Recorded as enrolled, its workflow not started yet (as between a decision and the relay delivering its start).
     const input = {
       enrollmentId: `enrollment/${workflowId}/${recordId}/evt-late`,

@@ -92,8 +92,21 @@ export async function moveRecord(stack: TestStack, id: string, stageId: string):
 export interface TimelineLine {
   kind: string;
   workflowId?: string;
+  enrollmentId?: string;
   actionId?: string;
   detail: string;
+}
+
+/** Waits until the relay has delivered every event stored so far. */
+export async function waitForOutbox(stack: TestStack): Promise<void> {
+  await eventually(
+    async () => {
+      const { rowCount } = await stack.pool.query('SELECT 1 FROM outbox WHERE delivered_at IS NULL');
+      return rowCount === 0 ? true : undefined;
+    },
+    20_000,
+    'the outbox delivered',
+  );
 }
 
 export async function timeline(stack: TestStack, recordId: string): Promise<TimelineLine[]> {
