@@ -3,13 +3,13 @@ import { enqueueActionRetry } from '../db/outbox';
 import { inTransaction } from '../db/pool';
 import { listFailedActions } from '../db/retries';
 import { appendTimelineLines } from '../db/timeline';
-import { getWorkflow } from '../db/workflows';
 import { isEffectAction, Limits, Permissions, RetryActionSchema, TimelineKinds } from '../domain';
 import { findAction } from '../domain/walk';
 import { allow, callerName } from './auth';
 import type { ApiDeps } from './deps';
 import { notFound, unprocessable } from './problem';
 import { parseInput, pathId } from './validate';
+import { requireWorkflow } from './workflows';
 
 /**
  * `POST /api/workflows/:id/actions/:actionId/retry`: runs a failed action again where it failed, with its config as
@@ -24,8 +24,7 @@ export function createActionRetryRouter({ pool }: ApiDeps): Router {
     const actionId = pathId(req, 'actionId', 'action');
     const { recordIds } = parseInput(RetryActionSchema, req.body ?? {}, 'body');
     const retried = await inTransaction(pool, async (db) => {
-      const workflow = await getWorkflow(db, id, 'FOR SHARE');
-      if (!workflow) throw notFound('workflow', id);
+      const workflow = await requireWorkflow(db, id, 'FOR SHARE');
       const action = findAction(workflow.actions, actionId);
       if (!action) throw notFound('action', actionId);
       if (!isEffectAction(action)) {

@@ -2,14 +2,14 @@ import { Router } from 'express';
 import { getEmailTemplate } from '../db/email-templates';
 import { listRecordEnrollments } from '../db/enrollments';
 import { getRecord } from '../db/records';
-import { getWorkflow } from '../db/workflows';
 import { Permissions, refusalReason, TestRunSchema } from '../domain';
 import { type PreviewTemplate, walkTestRun } from '../domain/test-run';
 import { allActions } from '../domain/walk';
 import { allow } from './auth';
 import type { ApiDeps } from './deps';
-import { notFound, unprocessable } from './problem';
+import { unprocessable } from './problem';
 import { parseInput, pathId } from './validate';
+import { requireWorkflow } from './workflows';
 
 /**
  * `POST /api/workflows/:id/test`: what the workflow would do for a record now, writing nothing. The enrollment
@@ -22,8 +22,7 @@ export function createWorkflowTestRouter({ pool, clock }: ApiDeps): Router {
   router.post('/:id/test', allow(Permissions.configure), async (req, res) => {
     const id = pathId(req, 'id', 'workflow');
     const { recordId } = parseInput(TestRunSchema, req.body, 'body');
-    const workflow = await getWorkflow(pool, id);
-    if (!workflow) throw notFound('workflow', id);
+    const workflow = await requireWorkflow(pool, id);
     const record = await getRecord(pool, recordId);
     if (!record || record.pipelineId !== workflow.pipelineId) {
       const message = record
@@ -48,7 +47,7 @@ export function createWorkflowTestRouter({ pool, clock }: ApiDeps): Router {
     }
     const steps = walkTestRun({
       actions: workflow.actions,
-      executionWindow: workflow.settings.executionWindow,
+      schedule: { executionWindow: workflow.settings.executionWindow, pauseDates: workflow.settings.pauseDates },
       record,
       now: clock(),
       templates,

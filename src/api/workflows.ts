@@ -1,4 +1,5 @@
 import { type Request, Router } from 'express';
+import { getBackfillProgress, insertBackfill, runningBackfillId, stopBackfills } from '../db/backfills';
 import { emailTemplateIds } from '../db/email-templates';
 import { pageOfList } from '../db/page';
 import { listEnrollments } from '../db/enrollments';
@@ -11,6 +12,7 @@ import {
   insertWorkflow,
   listRevisions,
   listWorkflows,
+  queueAutomationToggle,
   updateWorkflow,
   type WorkflowChange,
 } from '../db/workflows';
@@ -35,6 +37,7 @@ import {
   type Workflow,
 } from '../domain';
 import { ActionEditError, addComment, insertAction, removeAction, replaceAction } from '../domain/action-edits';
+import { EnableWorkflowSchema } from '../domain/backfill';
 import { roleAllows } from '../domain/roles';
 import { redactHeaderValues } from '../domain/secrets';
 import { findAction } from '../domain/walk';
@@ -75,7 +78,7 @@ export async function checkDefinition(
 }
 
 /** The workflow (404 when there is none); `lock` holds its row until the surrounding transaction ends. */
-export async function requireWorkflow(db: Queryable, id: string, lock?: 'FOR UPDATE'): Promise<Workflow> {
+export async function requireWorkflow(db: Queryable, id: string, lock?: 'FOR UPDATE' | 'FOR SHARE'): Promise<Workflow> {
   const workflow = await getWorkflow(db, id, lock);
   if (!workflow) throw notFound('workflow', id);
   return workflow;
@@ -151,7 +154,9 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
   });
 
   router.get('/:id', allow(Permissions.read), async (req, res) => {
-    res.json(readableBy(req, await requireWorkflow(pool, pathId(req, 'id', 'workflow'))));
+    const workflow = readableBy(req, await requireWorkflow(pool, pathId(req, 'id', 'workflow')));
+    const backfill = await getBackfillProgress(pool, workflow.id);
+    res.json({ ...workflow, ...(backfill && { backfill }) });
   });
 
   router.patch('/:id', allow(Permissions.configure), async (req, res) => {
@@ -188,11 +193,32 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
 
   router.post('/:id/enable', allow(Permissions.configure), async (req, res) => {
     const id = pathId(req, 'id', 'workflow');
+    const { enrollExisting } = parseInput(EnableWorkflowSchema, req.body ?? {}, 'body');
     await inTransaction(pool, async (db) => {
       const workflow = await requireEditableWorkflow(db, id);
       await checkDefinition(db, workflow, true);
+      const { trigger, pipelineId, settings } = workflow;
+      if (enrollExisting && trigger.type !== 'stage_entered') {
+        const message = `only a stage_entered trigger has records already in its stage; this one is ${trigger.type}`;
+        throw unprocessable('Enable it without enrollExisting.', [{ path: 'body.enrollExisting', message }]);
+      }
+      // With enrollExisting while a backfill runs, that one goes on (and the toggle restarts a shard that ended).
+      const backfill = enrollExisting && trigger.type === 'stage_entered' && !(await runningBackfillId(db, id));
+      if (backfill) {
+        const { shards } = settings;
+        await insertBackfill(db, {
+          id: newId('backfill'),
+          workflowId: id,
+          pipelineId,
+          stageId: trigger.stageId,
+          shards,
+        });
+      }
       if (!workflow.enabled) {
-        await updateWorkflow(db, id, { enabled: true }, { by: callerName(req.caller), change: { type: 'enabled' } });
+        const change = { type: 'enabled', ...(enrollExisting && { enrollExisting }) };
+        await updateWorkflow(db, id, { enabled: true }, { by: callerName(req.caller), change });
+      } else if (enrollExisting) {
+        await queueAutomationToggle(db, id, settings.shards);
       }
     });
     res.json({ enabled: true });
@@ -211,6 +237,7 @@ export function createWorkflowsRouter(deps: ApiDeps): Router {
           { by: callerName(req.caller), change: { type: 'disabled', unenroll: input.unenroll } },
         );
       }
+      await stopBackfills(db, id);
       if (input.unenroll) {
         const reason = `the workflow was turned off with unenroll by ${callerName(req.caller)}`;
         await queueUnenrollJob(db, { id: newId('unenroll'), workflowId: id, reason });
