@@ -3,19 +3,32 @@ import { parseArgs } from 'node:util';
 import { machine, summarize, updateReadme, versions, writeResult, type ScenarioResult } from './lib/report';
 import type { Figures, Scenario, Size } from './lib/scenario';
 import { type BenchStack, startBenchStack } from './lib/stack';
+import { backfill } from './scenarios/backfill';
 import { bare } from './scenarios/bare';
 import { growth } from './scenarios/growth';
 import { history } from './scenarios/history';
 import { ingest } from './scenarios/ingest';
+import { issues } from './scenarios/issues';
 import { latency } from './scenarios/latency';
 import { n8nSideBySide } from './scenarios/n8n';
 import { parked } from './scenarios/parked';
 import { throughput } from './scenarios/throughput';
 
-const SCENARIOS: Scenario[] = [bare, throughput, latency, ingest, parked, growth, history, n8nSideBySide];
+const SCENARIOS: Scenario[] = [
+  bare,
+  throughput,
+  latency,
+  ingest,
+  parked,
+  growth,
+  history,
+  issues,
+  backfill,
+  n8nSideBySide,
+];
 
 const USAGE = `npm run bench -- [scenario ...] [--scale F] [--repeats N] [--smoke] [--out DIR] [--readme FILE]
-  scenarios: ${SCENARIOS.map((scenario) => scenario.name).join(', ')} (default: all but n8n)
+  scenarios: ${SCENARIOS.map((scenario) => scenario.name).join(', ')} (default: all but issues, backfill and n8n)
   --scale F    multiply every count by F (default 1: the sizes in the issue)
   --repeats N  repeats per scenario (default 3; history runs once)
   --smoke      tiny counts and one repeat: checks the harness, measures nothing

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Request, type RequestHandler, Router } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, type LabelValues, Registry } from 'prom-client';
-import { TimelineKinds } from '../domain';
+import { GOAL_MET_REASON, TimelineKinds } from '../domain';
 import { EnrollmentStatuses } from '../db/enrollments';
 import { outboxLag } from '../db/outbox';
 import { inTransaction, type Pool } from '../db/pool';
@@ -26,6 +26,11 @@ const ACTION_OUTCOMES = {
 export const DATABASE_READ_MAX_AGE_MS = 10_000;
 /** A reading that takes longer is abandoned (its gauges are left out of that scrape) instead of holding a connection. */
 const DATABASE_READ_TIMEOUT_MS = 5_000;
+/**
+ * How long past its wake-up time a waiting enrollment may still be waiting before it counts as overdue: a timer that
+ * fired is picked up by a worker within moments, so a minute leaves room for a busy worker, not for a stuck one.
+ */
+export const OVERDUE_GRACE_SECONDS = 60;
 
 /** Everything the `pipewright_*` gauges show, read from PostgreSQL in one transaction. */
 interface DatabaseReading {
@@ -33,7 +38,9 @@ interface DatabaseReading {
   lag: { pending: number; oldestSeconds: number };
   enrollmentsStarted: number;
   enrollmentsByStatus: { status: string; count: string }[];
+  enrollmentsOverdue: number;
   actions: { kind: keyof typeof ACTION_OUTCOMES; type: string; count: string }[];
+  goalsMet: { workflow_id: string; count: string }[];
 }
 
 async function readDatabase(pool: Pool): Promise<DatabaseReading> {
@@ -46,6 +53,11 @@ async function readDatabase(pool: Pool): Promise<DatabaseReading> {
     const started = await db.query<{ count: string }>('SELECT count(*) AS count FROM enrollments');
     const byStatus = await db.query<{ status: string; count: string }>(
       'SELECT status, count(*) AS count FROM enrollments GROUP BY status',
+    );
+    const overdue = await db.query<{ count: string }>(
+      `SELECT count(*) AS count FROM enrollments
+       WHERE status = 'waiting' AND wake_at < now() - make_interval(secs => $1)`,
+      [OVERDUE_GRACE_SECONDS],
     );
     // Counting first (an index-only scan of timeline_outcome_idx) and resolving the type once per (workflow, action)
     // keeps the jsonb walk off every row. `$.**` reaches actions in branch lists at any depth; `exists(@.config)`
@@ -69,12 +81,19 @@ async function readDatabase(pool: Pool): Promise<DatabaseReading> {
        GROUP BY lines.kind, coalesce(action.type, 'unknown')`,
       [Object.keys(ACTION_OUTCOMES)],
     );
+    const goalsMet = await db.query<DatabaseReading['goalsMet'][number]>(
+      `SELECT workflow_id, count(*) AS count FROM timeline
+       WHERE kind = $1 AND detail = $2 AND workflow_id IS NOT NULL GROUP BY workflow_id`,
+      [TimelineKinds.unenrolled, `unenrolled: ${GOAL_MET_REASON}`],
+    );
     return {
       eventsByType: eventsByType.rows,
       lag,
       enrollmentsStarted: Number(started.rows[0]?.count ?? 0),
       enrollmentsByStatus: byStatus.rows,
+      enrollmentsOverdue: Number(overdue.rows[0]?.count ?? 0),
       actions: actions.rows,
+      goalsMet: goalsMet.rows,
     };
   });
 }
@@ -169,6 +188,17 @@ export function createMetrics(deps: { pool: Pool; token?: string; maxAgeMs?: num
   });
 
   new Gauge({
+    name: 'pipewright_enrollments_overdue',
+    help:
+      `Waiting enrollments whose wake-up time (a delay's end, an execution window's opening) passed more than ` +
+      `${OVERDUE_GRACE_SECONDS} s ago: more than 0 for minutes means the workers are not picking up timers.`,
+    registers: [registry],
+    async collect() {
+      await readInto(this, async () => [[{}, (await reading()).enrollmentsOverdue]]);
+    },
+  });
+
+  new Gauge({
     name: 'pipewright_actions',
     help:
       'Action outcome lines written to record timelines, by action type (as the workflow defines it now; "unknown" ' +
@@ -181,6 +211,18 @@ export function createMetrics(deps: { pool: Pool; token?: string; maxAgeMs?: num
           { type: row.type, outcome: ACTION_OUTCOMES[row.kind] },
           Number(row.count),
         ]),
+      );
+    },
+  });
+
+  new Gauge({
+    name: 'pipewright_goals_met',
+    help: 'Enrollments ended because their record met the workflow goal (settings.goal), by workflow id.',
+    labelNames: ['workflow_id'] as const,
+    registers: [registry],
+    async collect() {
+      await readInto(this, async () =>
+        (await reading()).goalsMet.map((row) => [{ workflow_id: row.workflow_id }, Number(row.count)]),
       );
     },
   });

@@ -1,4 +1,5 @@
 import type { TimelineKind } from '../domain';
+import { isIssueKind, issueReason } from '../domain/issues';
 import { type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
 
@@ -24,14 +25,36 @@ export interface TimelineItem {
   detail: string;
 }
 
-/** Appends lines in one statement, in order; a line whose `dedupeKey` was written already is left out. */
-export async function appendTimelineLines(db: Queryable, entries: TimelineEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+/**
+ * Writes timeline lines in one statement, in order, leaving out any whose `dedupeKey` was written already, and
+ * returns how many it wrote. Each failure, skip or refusal of a workflow that is written also adds its row to
+ * `workflow_issue_lines` (a plain insert, in the same statement, so a line that was left out is never counted);
+ * `GET /api/workflows/:id/issues` folds those rows into the workflow's issue groups (src/db/issues.ts).
+ */
+async function insertLines(db: Queryable, entries: TimelineEntry[]): Promise<number> {
   const column = <K extends keyof TimelineEntry>(key: K) => entries.map((entry) => entry[key] ?? null);
-  await db.query(
-    `INSERT INTO timeline (record_id, kind, workflow_id, enrollment_id, action_id, event_id, detail, dedupe_key)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-     ON CONFLICT (dedupe_key) DO NOTHING`,
+  // The reason depends on the kind and the detail only: one row per pair, to join the written lines with.
+  const reasons = new Map<string, { kind: string; detail: string; reason: string }>();
+  for (const { kind, detail, workflowId } of entries) {
+    if (workflowId !== undefined && isIssueKind(kind)) {
+      reasons.set(JSON.stringify([kind, detail]), { kind, detail, reason: issueReason(detail) });
+    }
+  }
+  const issues = [...reasons.values()];
+  const { rows } = await db.query<{ written: number }>(
+    `WITH written AS (
+       INSERT INTO timeline (record_id, kind, workflow_id, enrollment_id, action_id, event_id, detail, dedupe_key)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING record_id, kind, workflow_id, action_id, detail, at
+     ), issues AS (
+       INSERT INTO workflow_issue_lines (workflow_id, action_id, kind, reason, record_id, at)
+       SELECT written.workflow_id, written.action_id, written.kind, reasons.reason, written.record_id, written.at
+       FROM written JOIN unnest($9::text[], $10::text[], $11::text[]) AS reasons (kind, detail, reason)
+         USING (kind, detail)
+       WHERE written.workflow_id IS NOT NULL
+     )
+     SELECT count(*)::int AS written FROM written`,
     [
       column('recordId'),
       column('kind'),
@@ -41,27 +64,23 @@ export async function appendTimelineLines(db: Queryable, entries: TimelineEntry[
       column('eventId'),
       column('detail'),
       column('dedupeKey'),
+      issues.map((issue) => issue.kind),
+      issues.map((issue) => issue.detail),
+      issues.map((issue) => issue.reason),
     ],
   );
+  return rows[0]?.written ?? 0;
+}
+
+/** Appends lines in one statement, in order; a line whose `dedupeKey` was written already is left out. */
+export async function appendTimelineLines(db: Queryable, entries: TimelineEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await insertLines(db, entries);
 }
 
 /** Appends a line to a record's timeline (the audit log). Returns false when `dedupeKey` was already written. */
 export async function appendTimeline(db: Queryable, entry: TimelineEntry): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `INSERT INTO timeline (record_id, kind, workflow_id, enrollment_id, action_id, event_id, detail, dedupe_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING`,
-    [
-      entry.recordId,
-      entry.kind,
-      entry.workflowId ?? null,
-      entry.enrollmentId ?? null,
-      entry.actionId ?? null,
-      entry.eventId ?? null,
-      entry.detail,
-      entry.dedupeKey ?? null,
-    ],
-  );
-  return rowCount === 1;
+  return (await insertLines(db, [entry])) === 1;
 }
 
 interface TimelineRow {

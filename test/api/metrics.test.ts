@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, Router } from 'express';
 import supertest from 'supertest';
-import { createMetrics } from '../../src/api/metrics';
+import { createMetrics, OVERDUE_GRACE_SECONDS } from '../../src/api/metrics';
 import { createPool, type Pool } from '../../src/db/pool';
 import { createTestDatabase } from '../support/stack';
 
@@ -90,14 +90,16 @@ async function seed(pool: Pool): Promise<void> {
        ('ev-5', 'ticket_email', 'rec-3', '{}', now() - interval '10 seconds', NULL)`,
   );
   await pool.query(
-    `INSERT INTO enrollments (id, workflow_id, record_id, event_id, status) VALUES
-       ('en-1', 'wf-nested', 'rec-1', 'ev-1', 'running'),
-       ('en-2', 'wf-nested', 'rec-2', 'ev-3', 'waiting'),
-       ('en-3', 'wf-nested', 'rec-3', 'ev-4', 'waiting'),
-       ('en-4', 'wf-nested', 'rec-4', 'ev-x', 'completed'),
-       ('en-5', 'wf-nested', 'rec-5', 'ev-x', 'completed'),
-       ('en-6', 'wf-nested', 'rec-6', 'ev-x', 'completed'),
-       ('en-7', 'wf-nested', 'rec-7', 'ev-x', 'failed')`,
+    // en-2 should have woken 5 minutes ago (overdue), en-3 10 seconds ago (within the grace period); en-4 woke up
+    // long ago and has ended since.
+    `INSERT INTO enrollments (id, workflow_id, record_id, event_id, status, wake_at) VALUES
+       ('en-1', 'wf-nested', 'rec-1', 'ev-1', 'running', NULL),
+       ('en-2', 'wf-nested', 'rec-2', 'ev-3', 'waiting', now() - interval '5 minutes'),
+       ('en-3', 'wf-nested', 'rec-3', 'ev-4', 'waiting', now() - interval '10 seconds'),
+       ('en-4', 'wf-nested', 'rec-4', 'ev-x', 'completed', now() - interval '1 hour'),
+       ('en-5', 'wf-nested', 'rec-5', 'ev-x', 'completed', NULL),
+       ('en-6', 'wf-nested', 'rec-6', 'ev-x', 'completed', NULL),
+       ('en-7', 'wf-nested', 'rec-7', 'ev-x', 'failed', NULL)`,
   );
   await pool.query(
     `INSERT INTO timeline (record_id, kind, workflow_id, enrollment_id, action_id, detail) VALUES
@@ -149,6 +151,7 @@ describe('GET /metrics', () => {
     expect(sample(body, 'pipewright_enrollments{status="completed"}')).toBe('3');
     expect(sample(body, 'pipewright_enrollments{status="cancelled"}')).toBe('0');
     expect(sample(body, 'pipewright_enrollments{status="failed"}')).toBe('1');
+    expect(sample(body, 'pipewright_enrollments_overdue')).toBe('1');
 
     expect(sample(body, 'pipewright_actions{type="create_task",outcome="completed"}')).toBe('2');
     expect(sample(body, 'pipewright_actions{type="send_email",outcome="completed"}')).toBe('1');
@@ -180,6 +183,51 @@ describe('GET /metrics', () => {
     await pool.query(`DELETE FROM enrollments WHERE id = 'en-8'`);
   });
 
+  it(`counts a waiting enrollment as overdue once its wake-up time is over ${OVERDUE_GRACE_SECONDS} s past`, async () => {
+    const fresh = supertest(appWithMetrics(pool, 0));
+    const overdue = async () => Number(sample((await fresh.get('/metrics')).text, 'pipewright_enrollments_overdue'));
+    const before = await overdue();
+    await pool.query(
+      `INSERT INTO enrollments (id, workflow_id, record_id, event_id, status, wake_at)
+       VALUES ('en-9', 'wf-nested', 'rec-9', 'ev-x', 'waiting', now() - make_interval(secs => $1 - 5))`,
+      [OVERDUE_GRACE_SECONDS],
+    );
+    try {
+      expect(await overdue()).toBe(before);
+      await pool.query(`UPDATE enrollments SET wake_at = now() - make_interval(secs => $1 + 5) WHERE id = 'en-9'`, [
+        OVERDUE_GRACE_SECONDS,
+      ]);
+      expect(await overdue()).toBe(before + 1);
+      // Woken: a worker took it up and runs its next action.
+      await pool.query(`UPDATE enrollments SET status = 'running', wake_at = NULL WHERE id = 'en-9'`);
+      expect(await overdue()).toBe(before);
+    } finally {
+      await pool.query(`DELETE FROM enrollments WHERE id = 'en-9'`);
+    }
+  });
+
+  it('counts the enrollments that ended on their goal, per workflow, from the timeline', async () => {
+    const fresh = supertest(appWithMetrics(pool, 0));
+    const goalsMet = async () => (await fresh.get('/metrics')).text;
+    expect((await goalsMet()).match(/^pipewright_goals_met\{/gm)).toBeNull();
+    await pool.query(
+      `INSERT INTO timeline (record_id, kind, workflow_id, enrollment_id, detail) VALUES
+         ('rec-g1', 'unenrolled', 'wf-goal', 'en-g1', 'unenrolled: goal met'),
+         ('rec-g2', 'unenrolled', 'wf-goal', 'en-g2', 'unenrolled: goal met'),
+         ('rec-g3', 'unenrolled', 'wf-nested', 'en-g3', 'unenrolled: goal met'),
+         ('rec-g4', 'unenrolled', 'wf-nested', 'en-g4', 'unenrolled: the record left stage "new" (moved to "won")'),
+         ('rec-g5', 'enrollment_completed', 'wf-nested', 'en-g5', 'enrollment completed')`,
+    );
+    try {
+      const body = await goalsMet();
+      expect(sample(body, 'pipewright_goals_met{workflow_id="wf-goal"}')).toBe('2');
+      expect(sample(body, 'pipewright_goals_met{workflow_id="wf-nested"}')).toBe('1');
+      expect(body.match(/^pipewright_goals_met\{/gm)).toHaveLength(2);
+    } finally {
+      await pool.query(`DELETE FROM timeline WHERE record_id LIKE 'rec-g%'`);
+    }
+  });
+
   it('reports zeros and no labelled series on an empty database', async () => {
     const emptyPool = createPool(await createTestDatabase(), ignoreIdleError);
     try {
@@ -188,6 +236,7 @@ describe('GET /metrics', () => {
       expect(sample(body, 'pipewright_relay_lag_seconds')).toBe('0');
       expect(sample(body, 'pipewright_enrollments_started')).toBe('0');
       expect(sample(body, 'pipewright_enrollments{status="waiting"}')).toBe('0');
+      expect(sample(body, 'pipewright_enrollments_overdue')).toBe('0');
       expect(body).not.toMatch(/^pipewright_events_ingested\{/m);
       expect(body).not.toMatch(/^pipewright_actions\{/m);
     } finally {
@@ -211,6 +260,7 @@ describe('GET /metrics', () => {
       'pipewright_relay_lag_seconds',
       'pipewright_enrollments_started',
       'pipewright_enrollments',
+      'pipewright_enrollments_overdue',
       'pipewright_actions',
     ]) {
       expect(body).not.toMatch(new RegExp(`^${gauge}[{ ]`, 'm'));
