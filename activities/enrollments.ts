@@ -8,6 +8,7 @@ import {
   type EnrollmentInput,
   enrollmentInput,
   type ExecutionWindow,
+  type PauseDates,
   type Workflow,
 } from '../src/domain';
 import { findAction, nextStep, startWalk, stepAction, type Walk } from '../src/domain/walk';
@@ -19,8 +20,8 @@ export type { EnrollmentInput };
 
 /**
  * What an enrollment reads before each step, and no more (it is recorded in the workflow's history): the next
- * action as `stepAction` gives it, the walk after it, and the switch and execution window it runs under. `gone`
- * when the workflow was deleted; `end` when no action is left.
+ * action as `stepAction` gives it, the walk after it, and the switch, execution window and pause dates it runs
+ * under. `gone` when the workflow was deleted; `end` when no action is left.
  */
 export type NextStep =
   | { kind: 'gone' }
@@ -32,6 +33,7 @@ export type NextStep =
       deletedIds: string[];
       enabled: boolean;
       executionWindow?: ExecutionWindow;
+      pauseDates?: PauseDates;
     };
 
 /** An action read again at the moment it runs (after waiting for the execution window); null when it is gone. */
@@ -55,6 +57,7 @@ export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: A
       action: stepAction(step.action),
       enabled: definition.enabled,
       ...(definition.settings.executionWindow && { executionWindow: definition.settings.executionWindow }),
+      ...(definition.settings.pauseDates && { pauseDates: definition.settings.pauseDates }),
     };
   }
 

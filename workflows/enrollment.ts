@@ -4,7 +4,7 @@ import { isEffectAction } from '../src/domain/action-routes';
 import type { Action } from '../src/domain/actions';
 import { type TimelineKind, TimelineKinds } from '../src/domain/events';
 import { enterBranch, startWalk, type Walk } from '../src/domain/walk';
-import { chooseBranch, delayOutcome, type StepRecord, windowWait } from '../src/domain/steps';
+import { chooseBranch, delayOutcome, effectWait, type StepRecord } from '../src/domain/steps';
 import { bookkeeping, failureMessage, isActionFailure, runAction } from './effects';
 import { unenrollSignal } from './signals';
 
@@ -170,21 +170,26 @@ async function runStep(ctx: StepContext, action: Action): Promise<Walk> {
 const NO_RECORD: StepRecord = { stageId: '', properties: {} };
 
 /**
- * Runs an action with side effects: skipped while the workflow is off; outside the execution window it first
- * waits for the next opening and then runs the action as it is defined at that moment.
+ * Runs an action with side effects: skipped while the workflow is off; on a pause date or outside the execution
+ * window it first waits (`effectWait`) and then runs the action as it is defined at that moment.
  */
 async function runEffect(ctx: StepContext, initial: Action, key: string): Promise<void> {
   const { input, progress } = ctx;
   let action: Action | null = initial;
   let enabled = ctx.step.enabled;
   const now = new Date();
-  const wait = windowWait(ctx.step.executionWindow, now);
+  const { executionWindow, pauseDates } = ctx.step;
+  const wait = effectWait({ executionWindow, pauseDates }, now);
   if (wait) {
     await progress({
       status: 'waiting',
       currentActionId: initial.id,
       wakeAt: wait.wakeAt.toISOString(),
-      line: { kind: TimelineKinds.waitingForWindow, detail: wait.detail, dedupeKey: `${key}:window` },
+      line: {
+        kind: wait.kind,
+        detail: wait.detail,
+        dedupeKey: `${key}:${wait.kind === TimelineKinds.waitingForWindow ? 'window' : 'pause'}`,
+      },
     });
     await sleep(wait.wakeAt.getTime() - now.getTime());
     const current = await bookkeeping.currentAction({ workflowId: input.workflowId, actionId: initial.id });

@@ -89,6 +89,8 @@ export const TimelineKinds = {
   actionRetried: 'action_retried',
   delayStarted: 'delay_started',
   waitingForWindow: 'waiting_for_window',
+  /** An action with side effects was reached on a pause date and waits for the next day that is not one. */
+  waitingForPauseDate: 'waiting_for_pause_date',
   unenrolled: 'unenrolled',
   statusChanged: 'status_changed',
   propertyChanged: 'property_changed',

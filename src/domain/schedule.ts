@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { isCalendarDate } from './pause-dates';
 import { timeZoneNamed } from './time-zone';
 import { WEEKDAYS } from './wake';
 
 /**
- * The schemas of delays and execution windows, and of the durations they are written with. What they mean in time
- * is in `wake.ts`, which workflow code imports; this module builds zod schemas, so workflow code must not import it
- * other than with `import type` (the workflow bundle runs module code again for every workflow instance).
+ * The schemas of delays, execution windows and pause dates, and of the durations they are written with. What they
+ * mean in time is in `wake.ts` and `pause-dates.ts`, which workflow code imports; this module builds zod schemas, so
+ * workflow code must not import it other than with `import type` (the workflow bundle runs module code again for
+ * every workflow instance).
  */
 
 /** A non-negative duration string of at most 10 years, validated at the edge so workflows can trust it. */
@@ -84,3 +86,26 @@ export const ExecutionWindowSchema = z
     path: ['end'],
   });
 export type ExecutionWindow = z.infer<typeof ExecutionWindowSchema>;
+
+/** Pause dates a workflow may list. */
+export const MAX_PAUSE_DATES = 1_000;
+
+/** A calendar day, `YYYY-MM-DD`, that exists. */
+export const CalendarDateSchema = z.string().refine(isCalendarDate, {
+  error: (issue) => `"${String(issue.input)}" is not a calendar date; use YYYY-MM-DD, e.g. 2026-12-25`,
+});
+
+/**
+ * Whole days (00:00 to 00:00 on the clock of `timezone`) on which actions with side effects do not run; they wait
+ * for the next day that is not one. Stored without duplicates, in calendar order.
+ */
+export const PauseDatesSchema = z
+  .object({
+    dates: z
+      .array(CalendarDateSchema)
+      .max(MAX_PAUSE_DATES)
+      .transform((dates) => [...new Set(dates)].sort()),
+    timezone: TimezoneSchema,
+  })
+  .strict();
+export type PauseDates = z.infer<typeof PauseDatesSchema>;

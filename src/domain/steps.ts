@@ -1,12 +1,14 @@
 import type { Action } from './actions';
 import { evaluateConditions, matchValueCase, pickSplit } from './branching';
-import type { ExecutionWindow } from './schedule';
-import { delayWakeAt, nextExecutionWindowStart } from './wake';
+import { TimelineKinds } from './events';
+import { nextEffectStart } from './pause-dates';
+import type { ExecutionWindow, PauseDates } from './schedule';
+import { delayWakeAt } from './wake';
 
 /**
  * What the steps of an enrollment decide, as pure functions of the action, the record and the time: the branch a
- * branch action takes, when a delay ends, whether an action waits for the execution window, each with the sentence
- * the timeline (or a test run) shows. The enrollment workflow and the test run (`test-run.ts`) both call these, so a
+ * branch action takes, when a delay ends, whether an action waits for the execution window or a pause date, each
+ * with the sentence the timeline (or a test run) shows. The enrollment workflow and the test run (`test-run.ts`) both call these, so a
  * test run cannot take another path than the enrollment would.
  *
  * Workflow code imports this module, so it must stay free of zod, directly and through its imports.
@@ -74,13 +76,43 @@ export function delayOutcome(
     : { kind: 'wait', wakeAt: result.wakeAt, detail: `waiting until ${wakeAt}` };
 }
 
-/** When an action with side effects reached at `now` waits for its execution window to open; undefined if not. */
-export function windowWait(
-  window: ExecutionWindow | undefined,
-  now: Date,
-): { wakeAt: Date; detail: string } | undefined {
-  if (!window) return undefined;
-  const opening = nextExecutionWindowStart(window, now);
-  if (opening.getTime() <= now.getTime()) return undefined;
-  return { wakeAt: opening, detail: `outside the execution window: waiting until ${opening.toISOString()}` };
+/** What an action with side effects waits for: the workflow's execution window and pause dates. */
+export interface EffectSchedule {
+  executionWindow?: ExecutionWindow;
+  pauseDates?: PauseDates;
+}
+
+/** How long an action with side effects waits, and the timeline line that says why. */
+export interface EffectWait {
+  wakeAt: Date;
+  kind: typeof TimelineKinds.waitingForWindow | typeof TimelineKinds.waitingForPauseDate;
+  detail: string;
+}
+
+/**
+ * When an action with side effects reached at `now` waits (`nextEffectStart`: off the pause dates, inside the
+ * execution window), with the timeline's kind and sentence; undefined when it runs now. Reached on a pause date it is
+ * `waiting_for_pause_date`, "on a pause date (2026-12-25): waiting until …"; outside the window
+ * `waiting_for_window`, saying so when the window's opening fell on a pause date and the wait went past it.
+ */
+export function effectWait(schedule: EffectSchedule, now: Date): EffectWait | undefined {
+  if (!schedule.executionWindow && !schedule.pauseDates) return undefined;
+  const start = nextEffectStart(schedule, now);
+  if (start.at.getTime() <= now.getTime()) return undefined;
+  const until = `waiting until ${start.at.toISOString()}`;
+  if (start.onPauseDate) {
+    return {
+      wakeAt: start.at,
+      kind: TimelineKinds.waitingForPauseDate,
+      detail: `on a pause date (${start.onPauseDate}): ${until}`,
+    };
+  }
+  const skipped = start.openingOnPauseDate
+    ? `, whose next opening is on a pause date (${start.openingOnPauseDate})`
+    : '';
+  return {
+    wakeAt: start.at,
+    kind: TimelineKinds.waitingForWindow,
+    detail: `outside the execution window${skipped}: ${until}`,
+  };
 }

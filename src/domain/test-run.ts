@@ -11,9 +11,8 @@ import {
 } from './effects';
 import { Limits } from './limits';
 import type { CrmRecord } from './record';
-import type { ExecutionWindow } from './schedule';
 import { fillSecrets } from './secrets';
-import { chooseBranch, delayOutcome, isBranch, windowWait } from './steps';
+import { chooseBranch, delayOutcome, type EffectSchedule, effectWait, isBranch } from './steps';
 import { renderTemplate } from './template';
 import { enterBranch, nextStep, startWalk } from './walk';
 import { renderWebhookUrl, secretMark } from './webhook';
@@ -25,7 +24,7 @@ export interface TestRunStep {
   outcome: 'run' | 'skip' | 'wait';
   /** The line the timeline would show; texts rendered for the record. */
   detail: string;
-  /** When a delay would end, or when the action would run after waiting for the execution window. */
+  /** When a delay would end, or when the action would run after waiting for the execution window or a pause date. */
   wakeAt?: string;
 }
 
@@ -39,7 +38,8 @@ export interface PreviewTemplate {
 
 export interface TestRunInput {
   actions: Action[];
-  executionWindow?: ExecutionWindow;
+  /** The workflow's execution window and pause dates, which actions with side effects wait for. */
+  schedule: EffectSchedule;
   record: Pick<CrmRecord, 'id' | 'objectType' | 'stageId' | 'properties' | 'ownerId' | 'contacts'>;
   now: Date;
   templates: ReadonlyMap<string, PreviewTemplate>;
@@ -48,9 +48,9 @@ export interface TestRunInput {
 /**
  * Walks a definition for a record as an enrollment starting `now` would, writing nothing: the same walk
  * (`nextStep`), the same branch and delay decisions (`steps.ts`) and the same sentences (`effects.ts`) as the
- * enrollment workflow and its activities. Time moves on with each delay and window; the record changes as its own
- * `set_property` and `set_stage` actions would change it, so later branches see what they would see. A random
- * split follows its first split (a real enrollment draws one), and says so.
+ * enrollment workflow and its activities. Time moves on with each delay, execution window and pause date; the
+ * record changes as its own `set_property` and `set_stage` actions would change it, so later branches see what they
+ * would see. A random split follows its first split (a real enrollment draws one), and says so.
  */
 export function walkTestRun(input: TestRunInput): TestRunStep[] {
   const steps: TestRunStep[] = [];
@@ -90,7 +90,7 @@ export function walkTestRun(input: TestRunInput): TestRunStep[] {
       continue;
     }
     if (!isEffectAction(action)) continue;
-    const wait = windowWait(input.executionWindow, now);
+    const wait = effectWait(input.schedule, now);
     if (wait) {
       steps.push({ ...base, outcome: 'wait', detail: wait.detail, wakeAt: wait.wakeAt.toISOString() });
       now = wait.wakeAt;

@@ -2,6 +2,7 @@ import { MAX_DURATION_MS, parseDuration } from './duration';
 import { parseIsoDateTime } from './iso-date-time';
 import type { DelayConfig, ExecutionWindow, Weekday } from './schedule';
 import { type TimeZone, timeZoneNamed } from './time-zone';
+import { DAY_MS, instantAtWallClock, instantsAtWallClock, startOfDay, wallClockAt } from './wall-clock';
 
 /**
  * Delay and execution-window arithmetic: when a delay ends, when an execution window next opens. Pure and
@@ -11,7 +12,7 @@ import { type TimeZone, timeZoneNamed } from './time-zone';
  * is fine): the workflow bundle runs its module code again for every workflow instance, and building zod schemas
  * there cost every workflow start a large share of its CPU.
  *
- * Wall-clock times in a zone resolve to instants by two rules, the same everywhere in this file:
+ * Wall-clock times in a zone resolve to instants by two rules, the same here and in `pause-dates.ts`:
  * - a time that does not exist (the spring-forward gap, e.g. 02:30 on the day New York jumps from 02:00 to
  *   03:00) resolves to the first instant after the gap, the moment the clocks jump (03:00 local time).
  *   Shifting by the length of the gap instead (03:30), as luxon does, would skip half an hour of a window
@@ -21,11 +22,11 @@ import { type TimeZone, timeZoneNamed } from './time-zone';
  *   luxon does, would make a workflow's replay depend on when it runs.
  *
  * Internally a wall-clock reading is kept as milliseconds since 1970-01-01T00:00 on that zone's clock
- * ("wall ms"), so calendar arithmetic on it (whole days, time of day, weekday) is plain UTC arithmetic.
+ * ("wall ms"), so calendar arithmetic on it (whole days, time of day, weekday) is plain UTC arithmetic
+ * (`wall-clock.ts`, shared with the pause-date arithmetic in `pause-dates.ts`).
  */
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 /** The days of the week, Monday first, as delays and execution windows name them. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
@@ -185,36 +186,6 @@ function unknownZone(name: string): string {
   return `"${name}" is not an IANA time zone`;
 }
 
-/** The reading, in wall ms, of the clock in `zone` at `instant`. */
-function wallClockAt(zone: TimeZone, instant: number): number {
-  return instant + zone.offsetMs(instant);
-}
-
-/** The instant the clock in `zone` reads `wall`; see the module comment for gaps and overlaps. */
-function instantAtWallClock(zone: TimeZone, wall: number): number {
-  return Math.min(...instantsAtWallClock(zone, wall));
-}
-
-/**
- * Every instant at which the clock in `zone` reads `wall`: one, two in a fall-back overlap (earlier first), or in a
- * spring-forward gap the single instant the clocks jump past it. Assumes at most one offset change within a day
- * either side, as in every zone today.
- */
-function instantsAtWallClock(zone: TimeZone, wall: number): number[] {
-  const guesses = [zone.offsetMs(wall - DAY_MS), zone.offsetMs(wall + DAY_MS)].map((offset) => wall - offset);
-  const exact = [...new Set(guesses)].filter((at) => wallClockAt(zone, at) === wall).sort((a, b) => a - b);
-  if (exact.length > 0) return exact;
-  // In the gap: the clock reads before `wall` at the earlier guess and after it at the later one.
-  let before = Math.min(...guesses);
-  let after = Math.max(...guesses);
-  while (after - before > 1) {
-    const middle = Math.floor((before + after) / 2);
-    if (wallClockAt(zone, middle) < wall) before = middle;
-    else after = middle;
-  }
-  return [after];
-}
-
 /** The instant of the DST change (any offset change) on the calendar day starting at wall ms `day`, if any. */
 function dstChangesOn(zone: TimeZone, day: number): number[] {
   let before = instantAtWallClock(zone, day);
@@ -227,10 +198,6 @@ function dstChangesOn(zone: TimeZone, day: number): number[] {
     else before = middle;
   }
   return [after];
-}
-
-function startOfDay(wall: number): number {
-  return Math.floor(wall / DAY_MS) * DAY_MS;
 }
 
 function weekdayOf(wall: number): Weekday {

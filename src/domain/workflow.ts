@@ -5,7 +5,7 @@ import { IdSchema } from './ids';
 import { definitionLimitProblems, Limits } from './limits';
 import type { Pipeline } from './pipeline';
 import { findPlaceholderProblems } from './placeholders';
-import { ExecutionWindowSchema } from './schedule';
+import { ExecutionWindowSchema, type PauseDates, PauseDatesSchema } from './schedule';
 import { MAX_SHARDS } from './triggering';
 import { allActions } from './walk';
 
@@ -57,16 +57,21 @@ export const WorkflowSettingsSchema = z
   .object({
     unenrollOnStageExit: z.boolean().default(true),
     executionWindow: ExecutionWindowSchema.optional(),
+    pauseDates: PauseDatesSchema.optional(),
     shards: ShardsSchema.default(1),
   })
   .strict();
 export type WorkflowSettings = z.infer<typeof WorkflowSettingsSchema>;
 
-/** `settings` in a PATCH: the fields it names replace theirs, `executionWindow: null` removes the window. */
+/**
+ * `settings` in a PATCH: the fields it names replace theirs; `executionWindow: null` and `pauseDates: null` remove
+ * them.
+ */
 const WorkflowSettingsPatchSchema = z
   .object({
     unenrollOnStageExit: z.boolean().optional(),
     executionWindow: ExecutionWindowSchema.nullable().optional(),
+    pauseDates: PauseDatesSchema.nullable().optional(),
     shards: ShardsSchema.optional(),
   })
   .strict();
@@ -76,8 +81,8 @@ export function patchSettings(
   current: WorkflowSettings,
   patch: z.infer<typeof WorkflowSettingsPatchSchema>,
 ): WorkflowSettings {
-  const { executionWindow, ...rest } = { ...current, ...patch };
-  return { ...rest, ...(executionWindow && { executionWindow }) };
+  const { executionWindow, pauseDates, ...rest } = { ...current, ...patch };
+  return { ...rest, ...(executionWindow && { executionWindow }), ...(pauseDates && { pauseDates }) };
 }
 
 const NameSchema = z.string().min(1).max(200);
@@ -180,6 +185,7 @@ export function findDefinitionProblems(
 ): DefinitionProblem[] {
   const { name, trigger, enrollment, settings, actions } = workflow;
   const problems: DefinitionProblem[] = definitionLimitProblems({ name, trigger, enrollment, settings, actions });
+  problems.push(...pauseDateProblems(settings.pauseDates));
   const stageIds = new Set(pipeline.stages.map((stage) => stage.id));
   if (workflow.trigger.type === 'stage_entered' && !stageIds.has(workflow.trigger.stageId)) {
     problems.push({
@@ -223,4 +229,18 @@ export function findDefinitionProblems(
     }
   }
   return problems;
+}
+
+/**
+ * Pause dates the schema would refuse now: a stored definition can hold them (a zone the runtime's time-zone data
+ * no longer knows), and an enrollment could not be scheduled on them.
+ */
+function pauseDateProblems(pauseDates: PauseDates | undefined): DefinitionProblem[] {
+  if (!pauseDates) return [];
+  const parsed = PauseDatesSchema.safeParse(pauseDates);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((issue) => ({
+    path: ['settings', 'pauseDates', ...issue.path.map((key) => (typeof key === 'number' ? key : String(key)))],
+    message: issue.message,
+  }));
 }
