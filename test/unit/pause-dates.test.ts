@@ -337,7 +337,7 @@ describe('properties', () => {
         const { date } = clockIn(schedule.pauseDates.timezone, now.getTime());
         expect(result.onPauseDate).toBe(schedule.pauseDates.dates.includes(date) ? date : undefined);
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
