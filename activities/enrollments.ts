@@ -9,6 +9,7 @@ import {
   enrollmentInput,
   type ExecutionWindow,
   type PauseDates,
+  goalMet,
   type Workflow,
 } from '../src/domain';
 import { findAction, nextStep, startWalk, stepAction, type Walk } from '../src/domain/walk';
@@ -21,10 +22,12 @@ export type { EnrollmentInput };
 /**
  * What an enrollment reads before each step, and no more (it is recorded in the workflow's history): the next
  * action as `stepAction` gives it, the walk after it, and the switch, execution window and pause dates it runs
- * under. `gone` when the workflow was deleted; `end` when no action is left.
+ * under. `gone` when the workflow was deleted; `end` when no action is left; `goal` when an action is left but the
+ * record meets the workflow's goal, so the enrollment ends instead.
  */
 export type NextStep =
   | { kind: 'gone' }
+  | { kind: 'goal' }
   | { kind: 'end'; reason: 'done' | 'deleted' }
   | {
       kind: 'action';
@@ -47,11 +50,15 @@ export interface RecordSnapshot {
 export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: ActivityDeps & EnrollmentStarterDeps) {
   const definitions = createDefinitionCache(pool);
 
-  async function readNextStep(workflowId: string, walk: Walk): Promise<NextStep> {
+  async function readNextStep(workflowId: string, recordId: string, walk: Walk): Promise<NextStep> {
     const definition = await definitions.current(workflowId);
     if (!definition) return { kind: 'gone' };
     const step = nextStep(definition.actions, walk);
     if (step.kind === 'end') return step;
+    if (definition.settings.goal) {
+      const record = await getRecord(pool, recordId);
+      if (record && goalMet(definition.settings, record)) return { kind: 'goal' };
+    }
     return {
       ...step,
       action: stepAction(step.action),
@@ -103,9 +110,12 @@ export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: A
       return { workflowOn: workflow?.enabled === true };
     },
 
-    /** The step after `walk` in the current definition. Run as a local activity before each step. */
-    nextStep({ workflowId, walk }: { workflowId: string; walk: Walk }): Promise<NextStep> {
-      return readNextStep(workflowId, walk);
+    /**
+     * The step after `walk` in the current definition, or `goal` when the record meets the workflow's goal now. Run as
+     * a local activity before each step.
+     */
+    nextStep({ workflowId, recordId, walk }: { workflowId: string; recordId: string; walk: Walk }): Promise<NextStep> {
+      return readNextStep(workflowId, recordId, walk);
     },
 
     /** One action as the current definition has it. Run as a local activity. */
@@ -136,7 +146,7 @@ export function createEnrollmentActivities({ pool, log, temporal, taskQueue }: A
         const [decision] = (await decide(input.workflowId, [input])).decisions;
         if (decision && !decision.enrolled) return { enrolled: false, reason: decision.refusal.reason };
       }
-      return { enrolled: true, step: await readNextStep(input.workflowId, startWalk()) };
+      return { enrolled: true, step: await readNextStep(input.workflowId, input.recordId, startWalk()) };
     },
   };
 }

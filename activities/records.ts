@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { runOnce } from '../src/db/action-runs';
-import { enqueueStageEntered } from '../src/db/outbox';
+import { enqueuePropertyChanged, enqueueStageEntered } from '../src/db/outbox';
 import { getPipeline } from '../src/db/pipelines';
 import { mergeProperties, updateRecord } from '../src/db/records';
 import { claimTicketStatus, findEnrollmentEmail } from '../src/db/tickets';
@@ -9,10 +9,12 @@ import { getWorkflow } from '../src/db/workflows';
 import {
   type ActionOutcome,
   type ActionRunInput,
+  changedProperties,
   type SetPropertyConfig,
   type SetStageConfig,
   stageEnteredEvent,
   propertiesProblem,
+  propertyChangedEvent,
   propertyDetail,
   stageDetail,
   TimelineKinds,
@@ -23,7 +25,10 @@ import { type ActivityDeps, NonRetryableErrors, requireRecord } from './deps';
 
 export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
   return {
-    /** `set_property`: writes one property of the record, once per (enrollment, action). */
+    /**
+     * `set_property`: writes one property of the record, once per (enrollment, action). A different value is a
+     * property change like any other (outbox row in the same transaction), one level deeper in the causation chain.
+     */
     async setProperty(input: ActionRunInput<SetPropertyConfig>): Promise<ActionOutcome> {
       return runOnce(pool, input.key, async (db) => {
         await markActionStarted(db, input);
@@ -38,7 +43,19 @@ export function createRecordActivities({ pool, clock, newId }: ActivityDeps) {
             message: problem,
           });
         }
-        await updateRecord(db, record.id, { stageId: record.stageId, properties });
+        const updated = await updateRecord(db, record.id, { stageId: record.stageId, properties });
+        for (const change of changedProperties(record.properties, updated.properties)) {
+          const event = propertyChangedEvent(updated, change.property, {
+            eventId: newId('evt'),
+            occurredAt: clock(),
+            depth: input.depth + 1,
+            causedByEnrollmentId: input.enrollmentId,
+            requestId: input.requestId,
+          });
+          const workflow = await getWorkflow(db, input.workflowId);
+          const by = workflow ? describeAutomation(workflow) : `workflow "${input.workflowId}"`;
+          await enqueuePropertyChanged(db, event, change, `set by ${by}`);
+        }
         const detail = propertyDetail(property, value);
         await appendTimeline(db, actionCompletedLine(input, detail));
         return { detail };

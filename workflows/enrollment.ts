@@ -5,6 +5,7 @@ import type { Action } from '../src/domain/actions';
 import { type TimelineKind, TimelineKinds } from '../src/domain/events';
 import { enterBranch, startWalk, type Walk } from '../src/domain/walk';
 import { chooseBranch, delayOutcome, effectWait, type StepRecord } from '../src/domain/steps';
+import { GOAL_MET_REASON } from '../src/domain/triggering';
 import { bookkeeping, failureMessage, isActionFailure, runAction } from './effects';
 import { unenrollSignal } from './signals';
 
@@ -63,8 +64,19 @@ async function walkActions(
   let next: NextStep | undefined = begin.step;
   let walk = startWalk();
   for (;;) {
-    const step = next ?? (await bookkeeping.nextStep({ workflowId: input.workflowId, walk }));
+    const step = next ?? (await bookkeeping.nextStep({ workflowId: input.workflowId, recordId: input.recordId, walk }));
     next = undefined;
+    if (step.kind === 'goal') {
+      await progress({
+        status: 'cancelled',
+        line: {
+          kind: TimelineKinds.unenrolled,
+          detail: `unenrolled: ${GOAL_MET_REASON}`,
+          dedupeKey: `${input.enrollmentId}:unenrolled`,
+        },
+      });
+      return { status: 'cancelled', reason: GOAL_MET_REASON };
+    }
     if (step.kind === 'gone') {
       await progress({
         status: 'cancelled',

@@ -1,17 +1,19 @@
 import { Router } from 'express';
-import { enqueueStageEntered } from '../db/outbox';
+import { enqueuePropertyChanged, enqueueStageEntered } from '../db/outbox';
 import { getPipeline } from '../db/pipelines';
 import type { Queryable } from '../db/pool';
 import { getRecord, insertRecord, mergeProperties, updateRecord } from '../db/records';
 import { addTicketThread } from '../db/tickets';
 import { listTimeline } from '../db/timeline';
 import {
+  changedProperties,
   type CrmRecord,
   CreateRecordSchema,
   PatchRecordSchema,
   Permissions,
   type Pipeline,
   propertiesProblem,
+  propertyChangedEvent,
   stageEnteredEvent,
 } from '../domain';
 import { allow } from './auth';
@@ -26,6 +28,24 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
   async function stageEntered(db: Queryable, record: CrmRecord, cause: string, requestId?: string): Promise<void> {
     const event = stageEnteredEvent(record, { eventId: newId('evt'), occurredAt: clock(), requestId });
     await enqueueStageEntered(db, event, cause);
+  }
+
+  /** One `property_changed` event per property whose value differs between `before` and the record now. */
+  async function propertiesChanged(
+    db: Queryable,
+    before: Record<string, unknown>,
+    record: CrmRecord,
+    cause: string,
+    requestId?: string,
+  ): Promise<void> {
+    for (const change of changedProperties(before, record.properties)) {
+      const event = propertyChangedEvent(record, change.property, {
+        eventId: newId('evt'),
+        occurredAt: clock(),
+        requestId,
+      });
+      await enqueuePropertyChanged(db, event, change, cause);
+    }
   }
 
   router.post('/', allow(Permissions.ingest), async (req, res) => {
@@ -53,6 +73,7 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
       if (created.objectType === 'ticket' && typeof originThread === 'string' && originThread !== '') {
         await addTicketThread(db, created.id, originThread, 'origin');
       }
+      // Its properties are where the record starts, not changes: a new record is a stage entry (with conditions).
       await stageEntered(db, created, 'record created', req.id);
       return { status: 201, body: created };
     });
@@ -87,6 +108,7 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
       if (stageId !== current.stageId) {
         await stageEntered(db, updated, `moved from "${current.stageId}" over the API`, req.id);
       }
+      await propertiesChanged(db, current.properties, updated, 'over the API', req.id);
       return { status: 200, body: updated };
     });
     res.status(answer.status).json(answer.body);

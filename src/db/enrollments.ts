@@ -1,3 +1,4 @@
+import type { ConditionGroup } from '../domain/conditions';
 import { TimelineKinds } from '../domain/events';
 import { bySeq, type Page, type PageRequest, toPage } from './page';
 import { inTransaction, type Pool, type Queryable } from './pool';
@@ -106,6 +107,20 @@ export async function listEnrollmentsLeftBehind(
     [recordId, stageId],
   );
   return rows.map((row) => ({ id: row.id, stageId: row.stage_id }));
+}
+
+/** Running or waiting enrollments of a record in workflows that have a goal, with the goal (`settings.goal`). */
+export async function listEnrollmentsWithGoal(
+  db: Queryable,
+  recordId: string,
+): Promise<{ id: string; goal: ConditionGroup }[]> {
+  const { rows } = await db.query<{ id: string; goal: ConditionGroup }>(
+    `SELECT e.id, w.settings->'goal' AS goal FROM enrollments e JOIN workflows w ON w.id = e.workflow_id
+     WHERE e.record_id = $1 AND e.status IN ('running', 'waiting') AND w.settings ? 'goal'
+     ORDER BY e.started_at`,
+    [recordId],
+  );
+  return rows;
 }
 
 /** Records that an enrollment runs one of its actions now (for `GET …/enrollments`), unless it has ended. */

@@ -1,5 +1,12 @@
-import type { AutomationToggleEvent, EnrollmentStartEvent, StageEnteredEvent, TicketEmailEvent } from '../domain';
-import { type ActionRetryInput, actionRetryWorkflowId, EventTypes, TimelineKinds } from '../domain';
+import type {
+  AutomationToggleEvent,
+  EnrollmentStartEvent,
+  PropertyChange,
+  PropertyChangedEvent,
+  StageEnteredEvent,
+  TicketEmailEvent,
+} from '../domain';
+import { type ActionRetryInput, actionRetryWorkflowId, EventTypes, quoteValue, TimelineKinds } from '../domain';
 import type { Queryable } from './pool';
 import { appendTimeline } from './timeline';
 
@@ -17,6 +24,25 @@ export async function enqueueStageEntered(db: Queryable, event: StageEnteredEven
     kind: TimelineKinds.stageEntered,
     eventId: event.eventId,
     detail: `entered stage "${event.stageId}" (${cause})`,
+  });
+}
+
+/**
+ * Records that a property of a record got a different value: the `property_changed` timeline line (old → new) and
+ * the outbox row the relay delivers. Call it inside the transaction that changes the record.
+ */
+export async function enqueuePropertyChanged(
+  db: Queryable,
+  event: PropertyChangedEvent,
+  change: Pick<PropertyChange, 'from' | 'to'>,
+  cause: string,
+): Promise<void> {
+  await insertOutboxRow(db, EventTypes.propertyChanged, event.eventId, event.recordId, event);
+  await appendTimeline(db, {
+    recordId: event.recordId,
+    kind: TimelineKinds.propertyChanged,
+    eventId: event.eventId,
+    detail: `property "${event.property}" changed: ${quoteValue(change.from)} → ${quoteValue(change.to)} (${cause})`,
   });
 }
 
@@ -58,6 +84,7 @@ export async function enqueueActionRetry(db: Queryable, retry: ActionRetryInput)
 
 export type OutboxRow = { id: string; event_id: string; attempts: number } & (
   | { type: typeof EventTypes.stageEntered; payload: StageEnteredEvent }
+  | { type: typeof EventTypes.propertyChanged; payload: PropertyChangedEvent }
   | { type: typeof EventTypes.ticketEmail; payload: TicketEmailEvent }
   | { type: typeof EventTypes.automationToggle; payload: AutomationToggleEvent }
   | { type: typeof EventTypes.enrollmentStart; payload: EnrollmentStartEvent }

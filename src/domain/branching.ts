@@ -74,6 +74,36 @@ export function evaluateConditions(group: ConditionGroup, record: ConditionRecor
   );
 }
 
+/** Longest stretch of a value a sentence quotes; a longer one is cut with an ellipsis. */
+const QUOTED_VALUE_LENGTH = 100;
+
+/** A value as a sentence quotes it: JSON, cut past `QUOTED_VALUE_LENGTH` characters; `not set` when missing. */
+export function quoteValue(value: unknown): string {
+  if (value === undefined) return 'not set';
+  const text = JSON.stringify(value);
+  return text.length > QUOTED_VALUE_LENGTH ? `${text.slice(0, QUOTED_VALUE_LENGTH)}…` : text;
+}
+
+/** One condition as a person reads it, with the record's value: `"tier" eq "gold" (it is "silver")`. */
+function describeUnmet(condition: Condition, record: ConditionRecord): string {
+  const test = condition.value === undefined ? '' : ` ${quoteValue(condition.value)}`;
+  const actual = readProperty(record, condition.property);
+  return `"${condition.property}" ${condition.operator}${test} (it is ${quoteValue(actual)})`;
+}
+
+/**
+ * Why `record` does not meet `group`, naming the first condition of `all` that fails or, when none of `any` holds,
+ * each of them; undefined when the group holds. Says the same as `evaluateConditions`, in words.
+ */
+export function unmetConditions(group: ConditionGroup, record: ConditionRecord): string | undefined {
+  const failing = (group.all ?? []).find((condition) => !evaluateCondition(condition, record));
+  if (failing) return `condition not met: ${describeUnmet(failing, record)}`;
+  const any = group.any ?? [];
+  if (any.length === 0 || any.some((condition) => evaluateCondition(condition, record))) return undefined;
+  if (any.length === 1) return `condition not met: ${describeUnmet(any[0]!, record)}`;
+  return `none of the conditions holds: ${any.map((condition) => describeUnmet(condition, record)).join('; ')}`;
+}
+
 /**
  * For branch_value: index of the first case whose `values` contain the property value (same equality as `eq`),
  * or -1 for the default branch.

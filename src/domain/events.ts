@@ -3,6 +3,7 @@ import type { TicketEmailTrigger } from './email-events';
 /** Kinds of automation events carried by outbox rows and Temporal signals. */
 export const EventTypes = {
   stageEntered: 'stage_entered',
+  propertyChanged: 'property_changed',
   ticketEmail: 'ticket_email',
   automationToggle: 'automation_toggle',
   enrollmentStart: 'enrollment_start',
@@ -22,6 +23,23 @@ export interface StageEnteredEvent {
   /** The enrollment whose `set_stage` made this move; it is not unenrolled for leaving its own stage. */
   causedByEnrollmentId?: string;
   /** The HTTP request (X-Request-Id) that caused the event, or the one that started its automation chain. */
+  requestId?: string;
+}
+
+/**
+ * A property of a record got a different value (set, changed or removed). Carries the property's name, not its
+ * values: they are in the `property_changed` timeline line, and conditions read the record as it is when handled.
+ */
+export interface PropertyChangedEvent {
+  eventId: string;
+  recordId: string;
+  pipelineId: string;
+  property: string;
+  /** How many automation steps led to this event: 0 for a change made over HTTP. */
+  depth: number;
+  occurredAt: string;
+  /** The enrollment whose `set_property` made this change; its own goal is checked before its next step. */
+  causedByEnrollmentId?: string;
   requestId?: string;
 }
 

@@ -1,4 +1,6 @@
-import type { EnrollingEvent, StageEnteredEvent } from './events';
+import { evaluateConditions, unmetConditions } from './branching';
+import type { ConditionGroup } from './conditions';
+import type { EnrollingEvent, PropertyChangedEvent, StageEnteredEvent } from './events';
 import type { CrmRecord } from './record';
 import type { Workflow } from './workflow';
 
@@ -53,13 +55,76 @@ export function stageEnteredEvent(
   };
 }
 
+/**
+ * The one builder of a property-change event: a property of the record got a different value (set, changed or
+ * removed) over the API or by an action. One event per property changed.
+ */
+export function propertyChangedEvent(
+  record: Pick<CrmRecord, 'id' | 'pipelineId'>,
+  property: string,
+  cause: { eventId: string; occurredAt: Date; depth?: number; causedByEnrollmentId?: string; requestId?: string },
+): PropertyChangedEvent {
+  return {
+    eventId: cause.eventId,
+    recordId: record.id,
+    pipelineId: record.pipelineId,
+    property,
+    depth: cause.depth ?? 0,
+    occurredAt: cause.occurredAt.toISOString(),
+    ...(cause.causedByEnrollmentId && { causedByEnrollmentId: cause.causedByEnrollmentId }),
+    ...(cause.requestId && { requestId: cause.requestId }),
+  };
+}
+
+/** One property whose value differs between two property sets; `undefined` stands for not set. */
+export interface PropertyChange {
+  property: string;
+  from: unknown;
+  to: unknown;
+}
+
+/**
+ * The properties whose values differ between `before` and `after`, in the order `after` then `before` names them:
+ * set (missing before), changed, or removed (missing after). Values are compared as JSON, whatever the key order of
+ * objects, so writing a property's current value again is no change.
+ */
+export function changedProperties(before: Record<string, unknown>, after: Record<string, unknown>): PropertyChange[] {
+  const read = (properties: Record<string, unknown>, name: string) =>
+    Object.hasOwn(properties, name) ? properties[name] : undefined;
+  const names = [...new Set([...Object.keys(after), ...Object.keys(before)])];
+  return names
+    .map((property) => ({ property, from: read(before, property), to: read(after, property) }))
+    .filter(({ from, to }) => !sameJson(from, to));
+}
+
+function sameJson(left: unknown, right: unknown): boolean {
+  if (left === right) return true;
+  if (Array.isArray(left) || Array.isArray(right)) {
+    return (
+      Array.isArray(left) &&
+      Array.isArray(right) &&
+      left.length === right.length &&
+      left.every((item, index) => sameJson(item, right[index]))
+    );
+  }
+  if (typeof left !== 'object' || typeof right !== 'object' || left === null || right === null) return false;
+  const leftKeys = Object.keys(left);
+  const rightObject = right as Record<string, unknown>;
+  return (
+    leftKeys.length === Object.keys(right).length &&
+    leftKeys.every(
+      (key) => Object.hasOwn(rightObject, key) && sameJson((left as Record<string, unknown>)[key], rightObject[key]),
+    )
+  );
+}
+
 /** What the enrollment rules look at, read by the caller. */
 export interface EnrollmentFacts {
   /** The workflow as it is now; undefined when it was deleted. */
   workflow:
     Pick<Workflow, 'enabled' | 'pipelineId' | 'trigger' | 'settings' | 'enrollment' | 'name' | 'templated'> | undefined;
   /** The record as it is now; undefined when it was deleted. */
-  record: Pick<CrmRecord, 'objectType' | 'pipelineId' | 'stageId' | 'source'> | undefined;
+  record: Pick<CrmRecord, 'objectType' | 'pipelineId' | 'stageId' | 'source' | 'properties'> | undefined;
   event: Pick<EnrollingEvent, 'depth'>;
   /** Another enrollment of the record in the workflow, if any; `active` while it runs or waits. */
   earlier: { active: boolean } | undefined;
@@ -79,6 +144,7 @@ export const RefusalRules = {
   loopGuard: 'loop_guard',
   stageLeft: 'stage_left',
   sourceExcluded: 'source_excluded',
+  conditionsNotMet: 'conditions_not_met',
   reenrollOff: 'reenroll_off',
   stillEnrolled: 'still_enrolled',
 } as const;
@@ -102,13 +168,14 @@ export function refusal({ workflow, record, event, earlier, manual = false }: En
       `the record is in pipeline "${record.pipelineId}", not in the workflow's pipeline "${workflow.pipelineId}"`,
     );
   }
+  const { trigger, settings, enrollment } = workflow;
   if (event.depth > MAX_AUTOMATION_DEPTH) {
+    const what = trigger.type === 'property_changed' ? 'property change' : 'stage entry';
     return refuse(
       RefusalRules.loopGuard,
-      `stopped by the loop guard: this stage entry is ${event.depth} automation steps deep (limit ${MAX_AUTOMATION_DEPTH}); workflows keep triggering each other in a loop`,
+      `stopped by the loop guard: this ${what} is ${event.depth} automation steps deep (limit ${MAX_AUTOMATION_DEPTH}); workflows keep triggering each other in a loop`,
     );
   }
-  const { trigger, settings, enrollment } = workflow;
   if (
     !manual &&
     trigger.type === 'stage_entered' &&
@@ -127,11 +194,13 @@ export function refusal({ workflow, record, event, earlier, manual = false }: En
       `tickets from ${source} are not enrolled unless the workflow lists "${source}" in enrollment.includeSources`,
     );
   }
+  const unmet = enrollment.conditions && unmetConditions(enrollment.conditions, record);
+  if (unmet) return refuse(RefusalRules.conditionsNotMet, unmet);
   if (earlier && !enrollment.reenroll) {
     return refuse(RefusalRules.reenrollOff, 'the record was enrolled before and re-enrollment is off');
   }
-  // Each email is an event of its own, enrolled even while an earlier email's enrollment runs; a stage is entered
-  // once at a time, and a record is enrolled by hand once at a time.
+  // Each email and each property change is an event of its own, enrolled even while an earlier one's enrollment
+  // runs; a stage is entered once at a time, and a record is enrolled by hand once at a time.
   if (earlier?.active && (manual || trigger.type === 'stage_entered')) {
     return refuse(
       RefusalRules.stillEnrolled,
@@ -139,6 +208,20 @@ export function refusal({ workflow, record, event, earlier, manual = false }: En
     );
   }
   return undefined;
+}
+
+/** The reason an enrollment whose record meets its workflow's goal ends with (`unenrolled: goal met`). */
+export const GOAL_MET_REASON = 'goal met';
+
+/**
+ * Whether a running or waiting enrollment of a workflow with these settings ends because its record meets the goal
+ * (`settings.goal`); checked before each step and, by the relay, whenever the record changes.
+ */
+export function goalMet(
+  settings: { goal?: ConditionGroup },
+  record: { stageId: string; properties: Record<string, unknown> },
+): boolean {
+  return settings.goal !== undefined && evaluateConditions(settings.goal, record);
 }
 
 /** Why the record does not enroll, or undefined when it does (the reason of `refusal`). */

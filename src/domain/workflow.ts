@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Action, type ActionInput, ActionInputSchema } from './actions';
+import { type ConditionGroup, ConditionGroupSchema } from './conditions';
 import { TicketEmailTriggers } from './email-events';
 import { IdSchema } from './ids';
 import { definitionLimitProblems, Limits } from './limits';
@@ -17,20 +18,33 @@ export const TriggerSchema = z.discriminatedUnion('type', [
       on: z.enum([TicketEmailTriggers.emailSentToCustomer, TicketEmailTriggers.customerReplied]),
     })
     .strict(),
+  z
+    .object({
+      type: z.literal('property_changed'),
+      property: z.string().min(1).max(100).describe('the record property whose change (set, changed, removed) enrolls'),
+    })
+    .strict(),
 ]);
 export type Trigger = z.infer<typeof TriggerSchema>;
 
-/** Enrollment rules as a request gives them; `reenroll` left out takes the trigger's default. */
+/**
+ * Enrollment rules as a request gives them; `reenroll` left out takes the trigger's default. `conditions` must hold on
+ * the record when the event is handled; `conditions: null` removes them.
+ */
 export const EnrollmentRulesSchema = z
   .object({
     reenroll: z.boolean().optional(),
     includeSources: z.array(z.string().min(1).max(50)).max(20).optional(),
+    conditions: ConditionGroupSchema.nullable().optional(),
   })
   .strict();
 export type EnrollmentRulesInput = z.infer<typeof EnrollmentRulesSchema>;
 
 /** Enrollment rules as stored, every default applied. */
-export type EnrollmentRules = EnrollmentRulesInput & { reenroll: boolean };
+export type EnrollmentRules = Omit<EnrollmentRulesInput, 'conditions'> & {
+  reenroll: boolean;
+  conditions?: ConditionGroup;
+};
 
 /**
  * Applies `input` over `current` (a PATCH changes only the fields it names), then the trigger's default for
@@ -42,8 +56,8 @@ export function resolveEnrollmentRules(
   input: EnrollmentRulesInput | undefined,
   current?: EnrollmentRules,
 ): EnrollmentRules {
-  const merged = { ...current, ...input };
-  return { ...merged, reenroll: merged.reenroll ?? trigger.type === 'ticket_email' };
+  const { conditions, ...merged } = { ...current, ...input };
+  return { ...merged, reenroll: merged.reenroll ?? trigger.type === 'ticket_email', ...(conditions && { conditions }) };
 }
 
 const ShardsSchema = z
@@ -59,13 +73,16 @@ export const WorkflowSettingsSchema = z
     executionWindow: ExecutionWindowSchema.optional(),
     pauseDates: PauseDatesSchema.optional(),
     shards: ShardsSchema.default(1),
+    goal: ConditionGroupSchema.optional().describe(
+      'a running or waiting enrollment whose record meets it ends (unenrolled: goal met)',
+    ),
   })
   .strict();
 export type WorkflowSettings = z.infer<typeof WorkflowSettingsSchema>;
 
 /**
- * `settings` in a PATCH: the fields it names replace theirs; `executionWindow: null` and `pauseDates: null` remove
- * them.
+ * `settings` in a PATCH: the fields it names replace theirs; `executionWindow: null`, `goal: null` and
+ * `pauseDates: null` remove them.
  */
 const WorkflowSettingsPatchSchema = z
   .object({
@@ -73,6 +90,7 @@ const WorkflowSettingsPatchSchema = z
     executionWindow: ExecutionWindowSchema.nullable().optional(),
     pauseDates: PauseDatesSchema.nullable().optional(),
     shards: ShardsSchema.optional(),
+    goal: ConditionGroupSchema.nullable().optional(),
   })
   .strict();
 
@@ -81,8 +99,13 @@ export function patchSettings(
   current: WorkflowSettings,
   patch: z.infer<typeof WorkflowSettingsPatchSchema>,
 ): WorkflowSettings {
-  const { executionWindow, pauseDates, ...rest } = { ...current, ...patch };
-  return { ...rest, ...(executionWindow && { executionWindow }), ...(pauseDates && { pauseDates }) };
+  const { executionWindow, goal, pauseDates, ...rest } = { ...current, ...patch };
+  return {
+    ...rest,
+    ...(executionWindow && { executionWindow }),
+    ...(goal && { goal }),
+    ...(pauseDates && { pauseDates }),
+  };
 }
 
 const NameSchema = z.string().min(1).max(200);

@@ -7,16 +7,20 @@ import {
   automationWorkflowId,
   type EnrollingEvent,
   EventTypes,
+  GOAL_MET_REASON,
+  goalMet,
   notEnrolledDetail,
   offReason,
   shardOf,
+  type PropertyChangedEvent,
   type StageEnteredEvent,
   TimelineKinds,
   type Trigger,
 } from '../domain';
-import { cancelUnstartedEnrollment, listEnrollmentsLeftBehind } from '../db/enrollments';
+import { cancelUnstartedEnrollment, listEnrollmentsLeftBehind, listEnrollmentsWithGoal } from '../db/enrollments';
 import { lockPendingEvents, markDelivered, OUTBOX_CHANNEL, type OutboxRow, recordDeliveryFailure } from '../db/outbox';
 import { inTransaction } from '../db/pool';
+import { getRecord } from '../db/records';
 import { appendTimeline } from '../db/timeline';
 import {
   advanceUnenrollJob,
@@ -160,7 +164,13 @@ export function createRelay(deps: RelayDeps): Relay {
     switch (row.type) {
       case EventTypes.stageEntered:
         await unenrollLeftBehind(db, row.payload);
+        await unenrollGoalsMet(db, row.payload);
         await route(db, round, row.payload, { type: 'stage_entered', stageId: row.payload.stageId });
+        round.rowIds.push(row.id);
+        return;
+      case EventTypes.propertyChanged:
+        await unenrollGoalsMet(db, row.payload);
+        await route(db, round, row.payload, { type: 'property_changed', property: row.payload.property });
         round.rowIds.push(row.id);
         return;
       case EventTypes.ticketEmail:
@@ -287,6 +297,21 @@ export function createRelay(deps: RelayDeps): Relay {
     for (const enrollment of await listEnrollmentsLeftBehind(db, event.recordId, event.stageId)) {
       if (enrollment.id === event.causedByEnrollmentId) continue;
       await unenroll(enrollment.id, `the record left stage "${enrollment.stageId}" (moved to "${event.stageId}")`);
+    }
+  }
+
+  /**
+   * A record that changed ends its running and waiting enrollments in workflows whose goal it meets now (the
+   * enrollment that made the change checks its own goal before its next step).
+   */
+  async function unenrollGoalsMet(db: PoolClient, event: StageEnteredEvent | PropertyChangedEvent): Promise<void> {
+    const enrollments = await listEnrollmentsWithGoal(db, event.recordId);
+    if (enrollments.length === 0) return;
+    const record = await getRecord(db, event.recordId);
+    if (!record) return;
+    for (const enrollment of enrollments) {
+      if (enrollment.id === event.causedByEnrollmentId || !goalMet(enrollment, record)) continue;
+      await unenroll(enrollment.id, GOAL_MET_REASON);
     }
   }
 

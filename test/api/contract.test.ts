@@ -222,7 +222,10 @@ describe('HTTP contract: auth, validation and errors', () => {
     await stack.http.patch(`/api/records/${id}`).send({ properties: { note: 'no move' } });
     await stack.http.patch(`/api/records/${id}`).send({ stageId: 'new' });
     await stack.http.patch(`/api/records/${id}`).send({ stageId: 'won' });
-    const { rows } = await stack.pool.query('SELECT payload FROM outbox WHERE record_id = $1 ORDER BY id', [id]);
+    const { rows } = await stack.pool.query(
+      `SELECT payload FROM outbox WHERE record_id = $1 AND type = 'stage_entered' ORDER BY id`,
+      [id],
+    );
     expect(rows.map((row) => row.payload.stageId)).toEqual(['new', 'won']);
   });
 

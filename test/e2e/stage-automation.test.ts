@@ -58,6 +58,7 @@ describe('a stage automation, end to end over HTTP', () => {
       ['enrolled', undefined],
       ['action_completed', 'task'],
       ['action_completed', 'notify'],
+      ['property_changed', undefined],
       ['action_completed', 'mark'],
       ['enrollment_completed', undefined],
     ]);
@@ -91,6 +92,9 @@ describe('a stage automation, end to end over HTTP', () => {
 
     const record = await stack.http.get(`/api/records/${recordId}`);
     expect(record.body.properties).toEqual({ company: 'Acme', followUp: 'scheduled' });
+    expect(lines.find((line) => line.kind === 'property_changed')?.detail).toBe(
+      'property "followUp" changed: not set → "scheduled" (set by workflow "Follow up qualified deals")',
+    );
 
     const enrollments = await stack.http.get(`/api/workflows/${workflowId}/enrollments?recordId=${recordId}`);
     expect(enrollments.body.items).toEqual([expect.objectContaining({ recordId, status: 'completed' })]);
