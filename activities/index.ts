@@ -1,5 +1,6 @@
 import type { ActionActivityName } from '../src/domain';
 import { createAuditActivities } from './audit';
+import { createBackfillActivities } from './backfill';
 import type { ActivityDeps, EnrollmentStarterDeps } from './deps';
 import { createEmailActivities } from './email';
 import { createEnrollmentActivities } from './enrollments';
@@ -9,12 +10,14 @@ import { createWebhookActivities } from './webhook';
 
 export type { ActivityDeps, EnrollmentStarterDeps, WebhookPolicy } from './deps';
 export type { ProgressInput } from './audit';
+export type { BackfillCursor } from './backfill';
 export type { CurrentAction, EnrollmentInput, NextStep } from './enrollments';
 
 /** Builds every activity with its dependencies; the worker registers the result. */
 export function createActivities(deps: ActivityDeps & EnrollmentStarterDeps) {
   const activities = {
     ...createEnrollmentActivities(deps),
+    ...createBackfillActivities(deps),
     ...createAuditActivities(deps),
     ...createTaskActivities(deps),
     ...createRecordActivities(deps),

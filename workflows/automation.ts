@@ -2,11 +2,12 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  proxyActivities,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities, BackfillCursor } from '../activities';
 import type { EnrollingEvent } from '../src/domain/events';
 import { eventsSignal, switchSignal } from './signals';
 
@@ -24,6 +25,12 @@ const { startEnrollments } = proxyLocalActivities<Activities>({
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
+/** A backfill page is an activity on the task queue, so that the workflow task ends and live events come in between. */
+const { enrollExistingPage } = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
 export interface AutomationInput {
   workflowId: string;
   shard: number;
@@ -33,6 +40,8 @@ export interface AutomationInput {
   recentEventIds?: string[];
   /** Turned off before the previous run continued as new: end once the queue is handed on. */
   off?: boolean;
+  /** Where this shard is in enrolling the records already in the trigger stage, carried over continue-as-new. */
+  backfill?: BackfillCursor;
 }
 
 /**
@@ -41,12 +50,16 @@ export interface AutomationInput {
  * enrollment rules and starts each enrollment as a workflow of its own: no child events reach this history, so it
  * stays short under any stream, and it continues as new (carrying its queue) on Temporal's suggestion or past
  * `MAX_HISTORY_EVENTS`. Turned off, it hands on what it has taken and ends.
+ *
+ * Switched on, it also works its shard's part of the workflow's running backfill (`enrollExisting`), if any: a page
+ * of records per loop, only while no live event waits, so that live events are never held up by more than a page.
  */
 export async function automationWorkflow(input: AutomationInput): Promise<void> {
   const recent = input.recentEventIds ?? [];
   const seen = new Set(recent);
   const queue: EnrollingEvent[] = [...(input.queued ?? [])];
   let on = !input.off;
+  let backfill = input.backfill;
 
   setHandler(eventsSignal, (events) => {
     for (const event of events) {
@@ -63,6 +76,8 @@ export async function automationWorkflow(input: AutomationInput): Promise<void> 
   setHandler(switchSignal, ({ on: switchedOn }) => {
     on = switchedOn;
     switches++;
+    // Look for the workflow's running backfill: one may have been asked for with this switch.
+    if (on) backfill = {};
   });
 
   const timeToContinueAsNew = () => {
@@ -71,12 +86,18 @@ export async function automationWorkflow(input: AutomationInput): Promise<void> 
   };
 
   for (;;) {
-    await condition(() => queue.length > 0 || !on || timeToContinueAsNew());
+    await condition(() => queue.length > 0 || !on || backfill !== undefined || timeToContinueAsNew());
     while (queue.length > 0 && !timeToContinueAsNew()) {
       const switchesBefore = switches;
       const { workflowOn } = await startEnrollments({ workflowId: input.workflowId, events: queue.splice(0, BATCH) });
       // Turned off without this run hearing of it (a stop that crossed a late batch): end like a switched-off one.
       if (!workflowOn && switches === switchesBefore) on = false;
+    }
+    if (backfill && on && queue.length === 0 && !timeToContinueAsNew()) {
+      const switchesBefore = switches;
+      const { next } = await enrollExistingPage({ workflowId: input.workflowId, shard: input.shard, cursor: backfill });
+      // A switch meanwhile asked to look for the running backfill again.
+      if (switches === switchesBefore) backfill = next;
     }
     if (timeToContinueAsNew()) {
       await condition(allHandlersFinished);
@@ -86,6 +107,7 @@ export async function automationWorkflow(input: AutomationInput): Promise<void> 
         queued: queue.splice(0),
         recentEventIds: recent,
         ...(!on && { off: true }),
+        ...(on && backfill && { backfill }),
       });
     }
     if (!on && queue.length === 0) {

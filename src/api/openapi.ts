@@ -34,6 +34,7 @@ import {
   TicketStatusAutomationSchema,
   UpdateTemplateSchema,
 } from '../domain';
+import { EnableWorkflowSchema } from '../domain/backfill';
 import { RevisionVersionSchema } from '../domain/revisions';
 import { WorkflowIssueSchema } from '../domain/issues';
 import { PutSecretSchema, SecretNameSchema } from '../domain/secrets';
@@ -57,6 +58,7 @@ const REQUEST_SCHEMAS = {
   PatchRecord: PatchRecordSchema,
   CreateWorkflow: CreateWorkflowSchema,
   PatchWorkflow: PatchWorkflowSchema,
+  EnableWorkflow: EnableWorkflowSchema,
   DisableWorkflow: DisableWorkflowSchema,
   ManualEnrollment: ManualEnrollmentSchema,
   ActionInput: ActionInputSchema,
@@ -465,7 +467,11 @@ const ROUTES: readonly RouteSpec[] = [
     summary: 'Get a workflow with its actions',
     tag: 'Workflows',
     permissions: [read],
-    success: { status: 200, description: 'The workflow, with `enabled`, `version` and `actions`.', schema: anyObject },
+    success: {
+      status: 200,
+      description: 'The workflow, with `enabled`, `version`, `actions` and, once asked for, `backfill` progress.',
+      schema: anyObject,
+    },
   },
   {
     method: 'patch',
@@ -493,9 +499,11 @@ const ROUTES: readonly RouteSpec[] = [
     method: 'post',
     path: '/api/workflows/{id}/enable',
     operationId: 'enableWorkflow',
-    summary: 'Turn a workflow on after checking its whole definition (idempotent)',
+    summary: 'Turn a workflow on after checking its whole definition, optionally enrolling the records in its stage',
     tag: 'Workflows',
     permissions: [configure],
+    body: 'EnableWorkflow',
+    bodyOptional: true,
     success: { status: 200, description: 'On.', schema: enabledAnswer(true) },
     problems: [422],
   },

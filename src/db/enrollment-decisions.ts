@@ -41,14 +41,16 @@ export async function lockEnrollmentDecisions(
  * refusal. A decision recorded before (a retry after a crash) stands. Made under `lockEnrollmentDecisions`.
  *
  * `byHand` (the caller's name) decides an enrollment asked for over the API: the trigger is not needed, the line says
- * who asked, and a refusal writes nothing (the request is refused instead).
+ * who asked, and a refusal writes nothing (the request is refused instead). `cause` says in both lines why the record
+ * was considered when no event of its own says it (a backfill: the record was in the stage already).
  */
 export async function decideEnrollments(
   db: Queryable,
   workflowId: string,
   inputs: readonly EnrollmentInput[],
-  { byHand }: { byHand?: string } = {},
+  { byHand, cause }: { byHand?: string; cause?: string } = {},
 ): Promise<{ workflow?: Workflow; decisions: EnrollmentDecision[] }> {
+  const because = cause === undefined ? '' : ` (${cause})`;
   const recordIds = [...new Set(inputs.map((input) => input.recordId))];
   const workflow = await lockEnrollmentDecisions(db, workflowId, recordIds);
   const records = await listRecordsById(db, recordIds);
@@ -79,7 +81,11 @@ export async function decideEnrollments(
     if (refused) {
       decisions.push({ input, enrolled: false, refusal: refused });
       if (byHand === undefined) {
-        lines.push({ ...line, kind: TimelineKinds.notEnrolled, detail: notEnrolledDetail(workflow, refused.reason) });
+        const detail =
+          cause === undefined
+            ? notEnrolledDetail(workflow, refused.reason)
+            : `not enrolled (${cause}): ${refused.reason}`;
+        lines.push({ ...line, kind: TimelineKinds.notEnrolled, detail });
       }
       continue;
     }
@@ -89,7 +95,7 @@ export async function decideEnrollments(
     lines.push({
       ...line,
       kind: TimelineKinds.enrolled,
-      detail: byHand === undefined ? 'enrolled' : `enrolled by hand by ${byHand}`,
+      detail: byHand === undefined ? `enrolled${because}` : `enrolled by hand by ${byHand}`,
     });
   }
   await insertEnrollments(

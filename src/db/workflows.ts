@@ -215,7 +215,12 @@ export async function deleteWorkflow(db: Queryable, workflow: Workflow): Promise
   await queueAutomationToggle(db, workflow.id, workflow.settings.shards);
 }
 
-function queueAutomationToggle(db: Queryable, workflowId: string, shards: number): Promise<void> {
+/**
+ * Queues a toggle (done by `updateWorkflow` and `deleteWorkflow` when they change the switch or the shards): the relay
+ * switches the workflow's automation workflows on or off again as its row says, and shards switched on look for its
+ * running backfill.
+ */
+export function queueAutomationToggle(db: Queryable, workflowId: string, shards: number): Promise<void> {
   return enqueueAutomationToggle(db, { eventId: newId('evt', randomUUID()), workflowId, shards });
 }
 
