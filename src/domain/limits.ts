@@ -17,6 +17,8 @@ export const Limits = {
   propertyKeys: 200,
   /** A record's properties as JSON, in bytes. */
   propertiesBytes: 64 * 1024,
+  /** Dates in a workflow's `settings.pauseDates`. */
+  pauseDates: 1_000,
   /** Enrollments one retry request runs a failed action again for; a request for more retries the oldest. */
   retriesPerRequest: 1_000,
   /** A string a condition compares with, or a value a branch matches. */

@@ -3,6 +3,7 @@ import { parseDuration } from './duration';
 import { isCalendarDate } from './pause-dates';
 import { timeZoneNamed } from './time-zone';
 import { WEEKDAYS } from './wake';
+import { Limits } from './limits';
 
 /**
  * The schemas of delays, execution windows and pause dates, and of the durations they are written with. What they
@@ -87,9 +88,6 @@ export const ExecutionWindowSchema = z
   });
 export type ExecutionWindow = z.infer<typeof ExecutionWindowSchema>;
 
-/** Pause dates a workflow may list. */
-export const MAX_PAUSE_DATES = 1_000;
-
 /** A calendar day, `YYYY-MM-DD`, that exists. */
 export const CalendarDateSchema = z.string().refine(isCalendarDate, {
   error: (issue) => `"${String(issue.input)}" is not a calendar date; use YYYY-MM-DD, e.g. 2026-12-25`,
@@ -103,7 +101,7 @@ export const PauseDatesSchema = z
   .object({
     dates: z
       .array(CalendarDateSchema)
-      .max(MAX_PAUSE_DATES)
+      .max(Limits.pauseDates)
       .transform((dates) => [...new Set(dates)].sort()),
     timezone: TimezoneSchema,
   })

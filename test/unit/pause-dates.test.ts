@@ -3,13 +3,15 @@ import { DateTime } from 'luxon';
 import { isCalendarDate, nextEffectStart } from '../../src/domain/pause-dates';
 import {
   type ExecutionWindow,
-  MAX_PAUSE_DATES,
   type PauseDates,
   PauseDatesSchema,
   type Weekday,
   WeekdaySchema,
 } from '../../src/domain/schedule';
 import { effectWait } from '../../src/domain/steps';
+import { Limits } from '../../src/domain/limits';
+
+const MAX_PAUSE_DATES = Limits.pauseDates;
 import { WorkflowSettingsSchema } from '../../src/domain/workflow';
 
 const NY = 'America/New_York';
