@@ -1,6 +1,7 @@
 import {
   backfillEventId,
   countBackfillPage,
+  countRecentRunningEnrollments,
   listEnteredSince,
   listStageRecordIds,
   lockBackfillShard,
@@ -16,6 +17,14 @@ import type { ActivityDeps, EnrollmentStarterDeps } from './deps';
 
 /** Records of its own shard one page decides at most: one transaction, as large as a batch of live events. */
 export const BACKFILL_PAGE = 200;
+
+/**
+ * A page waits while this many of the backfill's enrollments, started in the last `BACKFILL_BUSY_SECONDS`, still run:
+ * the workers' queue then holds about a page of its work, so a live event's turn comes after a page, not after
+ * thousands of enrollments. An enrollment running longer (an action retried for hours) stops holding it up.
+ */
+const BACKFILL_BUSY_ENROLLMENTS = BACKFILL_PAGE;
+const BACKFILL_BUSY_SECONDS = 60;
 
 /**
  * Where an automation workflow shard is in a backfill. No `backfillId`: the workflow's running backfill, if any (the
@@ -37,7 +46,8 @@ export function createBackfillActivities({ pool, log, temporal, taskQueue }: Act
      * `backfill/<backfillId>/<recordId>` (so a retry enrolls nobody twice) and counts the page on the shard's row,
      * all in one transaction; then starts the enrolled ones. A page done again (a retry, a run resumed from the
      * database) decides and starts again but counts nothing. Answers where the next page starts; nothing once the
-     * part is done, stopped (the workflow turned off) or there is no backfill.
+     * part is done, stopped (the workflow turned off) or there is no backfill; `busy`, deciding nothing, while the
+     * workers have not yet got through the enrollments of the pages before (`BACKFILL_BUSY_ENROLLMENTS`).
      */
     async enrollExistingPage({
       workflowId,
@@ -47,9 +57,11 @@ export function createBackfillActivities({ pool, log, temporal, taskQueue }: Act
       workflowId: string;
       shard: number;
       cursor: BackfillCursor;
-    }): Promise<{ next?: Required<BackfillCursor> }> {
+    }): Promise<{ next?: BackfillCursor & { backfillId: string }; busy?: true }> {
       const backfillId = cursor.backfillId ?? (await runningBackfillId(pool, workflowId));
       if (backfillId === undefined) return {};
+      const running = await countRecentRunningEnrollments(pool, workflowId, backfillId, BACKFILL_BUSY_SECONDS);
+      if (running >= BACKFILL_BUSY_ENROLLMENTS) return { next: { ...cursor, backfillId }, busy: true };
       const page = await inTransaction(pool, async (db) => {
         const locked = await lockBackfillShard(db, backfillId, shard);
         if (!locked || locked.backfill.stopped) return undefined;

@@ -25,6 +25,9 @@ const { startEnrollments } = proxyLocalActivities<Activities>({
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
+/** How long a backfill waits before asking again when the workers are busy with its enrollments. */
+const BACKFILL_BUSY_WAIT = '1s';
+
 /** A backfill page is an activity on the task queue, so that the workflow task ends and live events come in between. */
 const { enrollExistingPage } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
@@ -95,9 +98,15 @@ export async function automationWorkflow(input: AutomationInput): Promise<void> 
     }
     if (backfill && on && queue.length === 0 && !timeToContinueAsNew()) {
       const switchesBefore = switches;
-      const { next } = await enrollExistingPage({ workflowId: input.workflowId, shard: input.shard, cursor: backfill });
+      const { next, busy } = await enrollExistingPage({
+        workflowId: input.workflowId,
+        shard: input.shard,
+        cursor: backfill,
+      });
       // A switch meanwhile asked to look for the running backfill again.
       if (switches === switchesBefore) backfill = next;
+      // The workers are still on the previous pages' enrollments: ask again in a while, live events first.
+      if (busy) await condition(() => queue.length > 0 || !on || timeToContinueAsNew(), BACKFILL_BUSY_WAIT);
     }
     if (timeToContinueAsNew()) {
       await condition(allHandlersFinished);

@@ -180,6 +180,25 @@ export async function countBackfillPage(
   );
 }
 
+/**
+ * How many of the backfill's enrollments started in the last `withinSeconds` and are still running: work it has put
+ * in front of the workers that they have not done yet. One stuck longer (a webhook retried for hours) stops counting.
+ */
+export async function countRecentRunningEnrollments(
+  db: Queryable,
+  workflowId: string,
+  backfillId: string,
+  withinSeconds: number,
+): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM enrollments
+     WHERE workflow_id = $1 AND event_id LIKE $2 AND status = 'running'
+       AND started_at > clock_timestamp() - make_interval(secs => $3)`,
+    [workflowId, `${backfillEventId(backfillId, '')}%`, withinSeconds],
+  );
+  return rows[0]?.n ?? 0;
+}
+
 /** The event id of a backfill's enrollment of one record: the same on every retry, so it enrolls once. */
 export function backfillEventId(backfillId: string, recordId: string): string {
   return `backfill/${backfillId}/${recordId}`;

@@ -1,5 +1,8 @@
 import { automationWorkflowId, shardOf } from '../../src/domain';
 import { BACKFILL_CAUSE, type BackfillProgress } from '../../src/domain/backfill';
+import { freePort } from '../../src/net';
+import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
+import { readTestEnv, TestEnv } from '../support/env';
 import {
   createDealPipeline,
   createRecord,
@@ -258,5 +261,64 @@ describe('enrolling the records already in the trigger stage', () => {
     );
     expect(rows[0]!.n).toBe(1);
     expect((await decisionLines(workflowId)).get(`enrolled (${BACKFILL_CAUSE})`)).toBe(700);
+  }, 180_000);
+});
+
+/** On a dev server that suggests continue-as-new after 40 history events: the backfill's place crosses runs. */
+describe('a backfill longer than one automation run', () => {
+  let server: DevServer;
+  let stack: TestStack;
+  beforeAll(async () => {
+    server = await startDevServer({
+      cliPath: readTestEnv(TestEnv.cliPath),
+      port: await freePort(),
+      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 },
+    });
+    stack = await startTestStack({ temporalAddress: server.address });
+  });
+  afterAll(async () => {
+    await stack.stop();
+    await server.stop();
+  });
+
+  it('carries its place over continue-as-new and enrolls each record once', async () => {
+    const pipelineId = await createDealPipeline(stack);
+    const workflowId = await createWorkflow(stack, {
+      pipelineId,
+      name: 'Qualified',
+      trigger: { type: 'stage_entered', stageId: 'qualified' },
+    });
+    const count = 1_600;
+    await stack.pool.query(
+      `INSERT INTO records (id, object_type, pipeline_id, stage_id)
+       SELECT $1 || '-' || lpad(n::text, 5, '0'), 'deal', $2, 'qualified' FROM generate_series(1, $3) AS n`,
+      [unique('old'), pipelineId, count],
+    );
+    expect((await stack.http.post(`/api/workflows/${workflowId}/enable`).send({ enrollExisting: true })).status).toBe(
+      200,
+    );
+
+    const backfill = await eventually(
+      async () => {
+        const res = await stack.http.get(`/api/workflows/${workflowId}`);
+        return res.body.backfill?.status === 'done' ? (res.body.backfill as BackfillProgress) : undefined;
+      },
+      120_000,
+      'the backfill to be done',
+    );
+    expect(backfill).toEqual({ status: 'done', enrolled: count, skipped: 0, total: count });
+    const { rows } = await stack.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM enrollments WHERE workflow_id = $1 GROUP BY record_id',
+      [workflowId],
+    );
+    expect(rows.map((row) => row.n)).toEqual(Array(count).fill(1));
+
+    const runs: { status: string; historyLength: number }[] = [];
+    const query = `WorkflowId = "${automationWorkflowId(workflowId, 0)}"`;
+    for await (const run of stack.temporal.workflow.list({ query })) {
+      runs.push({ status: run.status.name, historyLength: run.historyLength });
+    }
+    expect(runs.filter((run) => run.status === 'CONTINUED_AS_NEW').length).toBeGreaterThan(0);
+    expect(Math.max(...runs.map((run) => run.historyLength))).toBeLessThan(200);
   }, 180_000);
 });
