@@ -1,13 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { Client as PgClient } from 'pg';
 import { ISSUE_GROUPS_LIMIT, listWorkflowIssues } from '../../src/db/issues';
 import { migrate } from '../../src/db/migrate';
 import { createPool, inTransaction, type Pool } from '../../src/db/pool';
 import { appendTimeline, appendTimelineLines, type TimelineEntry } from '../../src/db/timeline';
-import { readTestEnv, TestEnv } from '../support/env';
-import { createTestDatabase, unique } from '../support/stack';
+import { createTestDatabase, databaseBefore, unique } from '../support/stack';
 
 const failed = (workflowId: string, recordId: string, detail: string, dedupeKey?: string): TimelineEntry => ({
   recordId,
@@ -152,22 +147,8 @@ describe('workflow issues, kept up to date by the timeline writers', () => {
 
 describe('migration 011 (issues)', () => {
   it('counts the failures, skips and refusals written before it, grouped by their detail as written', async () => {
-    const adminUrl = readTestEnv(TestEnv.adminUrl);
-    const name = `migration_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    const admin = new PgClient({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const pool = createPool(adminUrl.replace(/\/[^/]+$/, `/${name}`), () => undefined);
+    const pool = await databaseBefore('011');
     try {
-      await pool.query(
-        'CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-      );
-      const migrations = path.join(__dirname, '../../src/db/migrations');
-      for (const file of (await readdir(migrations)).filter((file) => file < '011').sort()) {
-        await pool.query(await readFile(path.join(migrations, file), 'utf8'));
-        await pool.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
-      }
       await pool.query(`INSERT INTO timeline (record_id, kind, workflow_id, action_id, detail) VALUES
         ('rec-1', 'action_failed', 'wf-old', 'hook', 'webhook failed: POST https://h.example/rec-1 → 404'),
         ('rec-2', 'action_failed', 'wf-old', 'hook', 'webhook failed: POST https://h.example/rec-1 → 404'),

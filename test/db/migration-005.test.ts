@@ -1,12 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { Client as PgClient } from 'pg';
 import { migrate } from '../../src/db/migrate';
-import { createPool, type Pool } from '../../src/db/pool';
-import { readTestEnv, TestEnv } from '../support/env';
-
-const MIGRATIONS = path.join(__dirname, '../../src/db/migrations');
+import type { Pool } from '../../src/db/pool';
+import { databaseBefore } from '../support/stack';
 
 /**
  * Migration 005 gives stored `ticket_email` workflows the new `reenroll` default, except where a revision shows that
@@ -15,21 +9,7 @@ const MIGRATIONS = path.join(__dirname, '../../src/db/migrations');
 describe('migration 005 (every email counts)', () => {
   let pool: Pool;
   beforeAll(async () => {
-    const adminUrl = readTestEnv(TestEnv.adminUrl);
-    const name = `migration_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    const admin = new PgClient({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    pool = createPool(adminUrl.replace(/\/[^/]+$/, `/${name}`), () => undefined);
-    await pool.query(
-      'CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-    );
-    const before = (await readdir(MIGRATIONS)).filter((file) => file < '005').sort();
-    for (const file of before) {
-      await pool.query(await readFile(path.join(MIGRATIONS, file), 'utf8'));
-      await pool.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
-    }
+    pool = await databaseBefore('005');
   });
   afterAll(async () => {
     await pool.end();

@@ -1,14 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { Client as PgClient } from 'pg';
 import { migrate } from '../../src/db/migrate';
-import { createPool, type Pool } from '../../src/db/pool';
+import type { Pool } from '../../src/db/pool';
+import { databaseBefore } from '../support/stack';
 import { getRevision, getWorkflow } from '../../src/db/workflows';
 import { snapshotOf } from '../../src/domain/revisions';
-import { readTestEnv, TestEnv } from '../support/env';
-
-const MIGRATIONS = path.join(__dirname, '../../src/db/migrations');
 
 /**
  * Migration 010 gives revisions their snapshot. Before it a revision kept only what changed, so only the latest
@@ -17,21 +11,7 @@ const MIGRATIONS = path.join(__dirname, '../../src/db/migrations');
 describe('migration 010 (revision snapshots)', () => {
   let pool: Pool;
   beforeAll(async () => {
-    const adminUrl = readTestEnv(TestEnv.adminUrl);
-    const name = `migration_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    const admin = new PgClient({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    pool = createPool(adminUrl.replace(/\/[^/]+$/, `/${name}`), () => undefined);
-    await pool.query(
-      'CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-    );
-    const before = (await readdir(MIGRATIONS)).filter((file) => file < '010').sort();
-    for (const file of before) {
-      await pool.query(await readFile(path.join(MIGRATIONS, file), 'utf8'));
-      await pool.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
-    }
+    pool = await databaseBefore('010');
   });
   afterAll(async () => {
     await pool.end();

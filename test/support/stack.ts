@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import supertest from 'supertest';
@@ -37,6 +39,32 @@ export async function createTestDatabase(): Promise<string> {
     await admin.end();
   }
   return adminUrl.replace(/\/[^/]+$/, `/${name}`);
+}
+
+/**
+ * A fresh database with only the migrations that come before `next` (e.g. `'010'`) applied and recorded, as a database
+ * left at an older version would be; for the tests of migration `next`. The caller ends the pool.
+ */
+export async function databaseBefore(next: string): Promise<Pool> {
+  const adminUrl = readTestEnv(TestEnv.adminUrl);
+  const name = `migration_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = new PgClient({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const pool = createPool(adminUrl.replace(/\/[^/]+$/, `/${name}`), () => undefined);
+  await pool.query(
+    'CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
+  const migrations = path.join(__dirname, '../../src/db/migrations');
+  for (const file of (await readdir(migrations)).filter((file) => file < next).sort()) {
+    await pool.query(await readFile(path.join(migrations, file), 'utf8'));
+    await pool.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
+  }
+  return pool;
 }
 
 export interface TestStack {
