@@ -70,17 +70,18 @@ async function inBatches<T>(items: T[], size: number, call: (item: T) => Promise
 /**
  * Moves outbox rows to Temporal, oldest first. Transport only: what an event means is decided by the automation
  * workflows it reaches (`src/domain/triggering.ts`).
- * - Stage entries and ticket emails go to the automation workflow shard (`automation/<workflowId>/<shard>`) of every
+ * - Stage entries, property changes and ticket emails go to the automation workflow shard (`automation/<workflowId>/<shard>`) of every
  *   workflow on whose trigger they match: one `signalWithStart` per shard per round, carrying all of that round's
  *   events for it, in order. A matching workflow that is off gets a "not enrolled" line instead. A stage entry also
  *   unenrolls the record from workflows of the stage it left (when they unenroll on exit).
  * - A toggle starts (or switches on) the shards of a workflow that is on and switches off the others.
- * - An enrollment decided by hand starts its enrollment workflow.
+ * - An enrollment decided by hand starts its enrollment workflow; a retry of a failed action starts its retry
+ *   workflow (`retry/<enrollmentId>/<actionId>/<attempt>`).
  * - Beside the outbox, unenroll jobs signal a workflow's running and waiting enrollments (all of them, or one
  *   record's) to end, a page at a time (`workUnenrollJobs`).
  * A row is marked delivered only once Temporal has accepted every call for it; while Temporal is unreachable it stays
  * and is retried with growing gaps. Redelivery is safe: automation workflows drop event ids they have seen, and an
- * enrollment's workflow id (workflow, record, event) is never started twice.
+ * enrollment's workflow id (workflow, record, event) or a retry's is never started twice.
  */
 export function createRelay(deps: RelayDeps): Relay {
   const batchSize = deps.batchSize ?? 100;
