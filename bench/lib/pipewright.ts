@@ -18,10 +18,13 @@ export interface Automation {
   workflowIds: string[];
 }
 
-/** A deal pipeline (`new` → `qualified` → `won`) and `workflows` enabled workflows on entering `qualified`. */
+/**
+ * A deal pipeline (`new` → `qualified` → `won`) and `workflows` workflows on entering `qualified`, turned on unless
+ * `enable` is false.
+ */
 export async function setUpAutomation(
   api: JsonClient,
-  options: { actions: unknown[]; workflows?: number },
+  options: { actions: unknown[]; workflows?: number; enable?: boolean },
 ): Promise<Automation> {
   const run = randomUUID().slice(0, 8);
   const pipelineId = `bench-${run}`;
@@ -44,7 +47,7 @@ export async function setUpAutomation(
       trigger: { type: 'stage_entered', stageId: TRIGGER_STAGE },
       actions: options.actions,
     });
-    await api.expect(200, 'POST', `/api/workflows/${id}/enable`);
+    if (options.enable !== false) await api.expect(200, 'POST', `/api/workflows/${id}/enable`);
   }
   return { pipelineId, workflowIds };
 }

@@ -1,8 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import type { Pool } from '../../src/db/pool';
-import type { JsonClient, JsonResponse } from '../lib/http';
+import type { JsonResponse } from '../lib/http';
 import { sleep } from '../lib/load';
-import { createRecords, moveToTrigger, TASK_AND_PROPERTY, TRIGGER_STAGE, waitForEnrollments } from '../lib/pipewright';
+import {
+  createRecords,
+  moveToTrigger,
+  setUpAutomation,
+  TASK_AND_PROPERTY,
+  TRIGGER_STAGE,
+  waitForEnrollments,
+} from '../lib/pipewright';
 import type { Scenario } from '../lib/scenario';
 import { percentiles, perSecond, round } from '../lib/stats';
 
@@ -28,7 +34,8 @@ export const backfill: Scenario = {
   targets: [],
   async run({ stack, size, say }) {
     const count = size(20_000, 50);
-    const { pipelineId, workflowId } = await setUpOffWorkflow(stack.api);
+    const { pipelineId, workflowIds } = await setUpAutomation(stack.api, { actions: TASK_AND_PROPERTY, enable: false });
+    const workflowId = workflowIds[0]!;
     await insertInStage(stack.pool, pipelineId, count);
     const live = await createRecords(stack.api, pipelineId, size(600, 5));
     say(`  ${count} records in the stage; enabling with enrollExisting`);
@@ -90,31 +97,6 @@ export const backfill: Scenario = {
     };
   },
 };
-
-/** A deal pipeline and a task + property workflow on entering `qualified`, left off. */
-async function setUpOffWorkflow(api: JsonClient): Promise<{ pipelineId: string; workflowId: string }> {
-  const run = randomUUID().slice(0, 8);
-  const pipelineId = `bench-${run}`;
-  await api.expect(201, 'POST', '/api/pipelines', {
-    id: pipelineId,
-    objectType: 'deal',
-    label: `Bench ${run}`,
-    stages: [
-      { id: 'new', label: 'New' },
-      { id: TRIGGER_STAGE, label: 'Qualified' },
-      { id: 'won', label: 'Won', state: 'closed' },
-    ],
-  });
-  const workflowId = `wf-${run}`;
-  await api.expect(201, 'POST', '/api/workflows', {
-    id: workflowId,
-    pipelineId,
-    name: `Bench ${workflowId}`,
-    trigger: { type: 'stage_entered', stageId: TRIGGER_STAGE },
-    actions: TASK_AND_PROPERTY,
-  });
-  return { pipelineId, workflowId };
-}
 
 /** `count` records written straight into the trigger stage, as records that were there before the workflow. */
 async function insertInStage(pool: Pool, pipelineId: string, count: number): Promise<void> {
