@@ -50,6 +50,25 @@ export default tseslint.config(
     },
   },
   {
+    // The console runs in the browser and talks to the server only over HTTP; it shares the server's types.
+    files: ['console/**/*.{ts,tsx}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'The console runs in a browser.' },
+            {
+              group: ['**/src/**', '**/activities/**', '**/workflows/**'],
+              allowTypeImports: true,
+              message: 'The console shares the server’s types (`import type`), never its code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // supertest bodies are `any`; tests assert their shape with expect() instead.
     files: ['test/**/*.ts'],
     rules: {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
+import { BUILT_CONSOLE_DIR } from './api/console';
 import type { ApiSettings } from './api/deps';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -86,6 +87,8 @@ const EnvSchema = z.object({
     .transform((value) => (/^\d+$/.test(value) ? Number(value) : value))
     .optional(),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  CONSOLE_DIR: z.string().min(1).optional(),
+  TEMPORAL_UI_URL: optionalUrl(/^https?:$/, 'use the Temporal UI address, e.g. http://localhost:8080'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(500),
 });
 
@@ -187,6 +190,8 @@ export function loadConfig(
       rateLimits: { perToken: e.API_RATE_LIMIT, authFailures: e.API_AUTH_FAILURE_LIMIT },
       metricsToken: e.METRICS_TOKEN,
       trustProxy: e.TRUST_PROXY,
+      consoleDir: e.CONSOLE_DIR ? path.resolve(e.CONSOLE_DIR) : BUILT_CONSOLE_DIR,
+      temporal: { namespace: e.TEMPORAL_NAMESPACE, uiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, '') },
     },
     workflowBundle: e.WORKFLOW_BUNDLE && path.resolve(e.WORKFLOW_BUNDLE),
     maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,

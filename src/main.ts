@@ -69,7 +69,7 @@ async function main(config: Config): Promise<void> {
       port: config.port,
       relayPollMs: config.relayPollMs,
       secretsKey: secretsKeyring({ fromEnv: config.secretsKey, dataDir: config.dataDir }),
-      settings: config.api,
+      settings: { ...config.api, temporal: { ...config.api.temporal, uiUrl: config.api.temporal.uiUrl ?? uiUrl } },
     });
     stops.add('api', () => api.stop());
 

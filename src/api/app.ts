@@ -22,6 +22,8 @@ import { createTokensRouter } from './tokens';
 import { createWorkflowIssuesRouter } from './workflow-issues';
 import { createWorkflowTestRouter } from './workflow-test';
 import { createWorkflowsRouter } from './workflows';
+import { createConsoleRouter } from './console';
+import { createSessionRouter } from './session';
 
 export type { ApiDeps } from './deps';
 
@@ -69,6 +71,7 @@ export function createApp(deps: ApiDeps): Express {
   const api = express.Router();
   api.use(rateLimits.authFailures, auth.authenticate, rateLimits.perToken);
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  api.use('/session', createSessionRouter(deps));
   api.use('/pipelines', createPipelinesRouter(deps));
   api.use('/pipelines', createTicketStatusAutomationRouter(deps));
   api.use('/records', createRecordsRouter(deps));
@@ -84,6 +87,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use('/secrets', createSecretsRouter(deps));
   api.use(createResultsRouter(deps));
   app.use('/api', api);
+  app.use(createConsoleRouter(deps.settings.consoleDir));
 
   app.use((req, _res) => {
     throw new HttpProblem(

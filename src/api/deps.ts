@@ -14,6 +14,10 @@ export interface ApiSettings {
    * the failed-authentication limit and the logs) is read from X-Forwarded-For; none when unset.
    */
   trustProxy?: number | string;
+  /** The built console's files, served at `/` (CONSOLE_DIR; `dist/console` by default). */
+  consoleDir: string;
+  /** The Temporal namespace and, when known (TEMPORAL_UI_URL, or the dev server's), the Temporal UI's address. */
+  temporal: { namespace: string; uiUrl?: string };
 }
 
 /** What the HTTP API needs; built once by the process and passed to `createApp`. */

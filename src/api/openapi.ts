@@ -215,11 +215,48 @@ const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'get',
+    path: '/',
+    operationId: 'getConsole',
+    summary: 'The operator console (a web page that signs in with an API token)',
+    tag: 'Operations',
+    success: { status: 200, description: 'The console’s page.', schema: { type: 'string' }, contentType: 'text/html' },
+    otherResponses: { 503: { description: 'The console is not built (`npm run build`).' } },
+  },
+  {
+    method: 'get',
     path: '/openapi.json',
     operationId: 'getOpenApiDocument',
     summary: 'This OpenAPI document',
     tag: 'Operations',
     success: { status: 200, description: 'The OpenAPI 3.1 document.', schema: anyObject },
+  },
+
+  // Session
+  {
+    method: 'get',
+    path: '/api/session',
+    operationId: 'getSession',
+    summary: 'Who this token is, what its role may do, and where the Temporal UI is',
+    tag: 'Tokens',
+    permissions: [read, configure, ingest, admin],
+    success: {
+      status: 200,
+      description: 'The token’s name, role and permissions; the Temporal namespace and UI address (`null` if unknown).',
+      schema: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          role: { type: 'string', enum: RoleSchema.options },
+          permissions: { type: 'array', items: { type: 'string', enum: Object.values(Permissions) } },
+          temporal: {
+            type: 'object',
+            properties: { namespace: { type: 'string' }, uiUrl: { type: ['string', 'null'] } },
+            required: ['namespace', 'uiUrl'],
+          },
+        },
+        required: ['name', 'role', 'permissions', 'temporal'],
+      },
+    },
   },
 
   // Tokens

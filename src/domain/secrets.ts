@@ -26,7 +26,7 @@ export const SecretValueSchema = z
   .min(1, 'a secret value may not be empty')
   .regex(/^[^\x00-\x08\x0a-\x1f\x7f]*$/, 'a secret value may not contain line breaks or control characters')
   .refine(
-    (value) => Buffer.byteLength(value, 'utf8') <= MAX_SECRET_BYTES,
+    (value) => new TextEncoder().encode(value).length <= MAX_SECRET_BYTES,
     `keep a secret within ${MAX_SECRET_BYTES} bytes`,
   );
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
 import { fingerprintDatabase, openChangeWindow, runBadInput } from '../../bench/chaos/bad-input';
 import { ADMIN_TOKEN } from '../support/env';
-import { startTestStack, type TestStack, unique } from '../support/stack';
+import { DEFAULT_API_SETTINGS, startTestStack, type TestStack, unique } from '../support/stack';
 
 /**
  * The bad-input run of the chaos suite (bench/chaos/bad-input.ts) at CI size, on the whole stack (API, relay,
@@ -14,7 +14,9 @@ describe('bad input at scale', () => {
 
   beforeAll(async () => {
     // Thousands of requests without a valid token from one address: the rate limits would answer most of them.
-    stack = await startTestStack({ apiSettings: { rateLimits: { perToken: 0, authFailures: 0 } } });
+    stack = await startTestStack({
+      apiSettings: { ...DEFAULT_API_SETTINGS, rateLimits: { perToken: 0, authFailures: 0 } },
+    });
   });
   afterAll(async () => {
     await stack.stop();

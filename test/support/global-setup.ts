@@ -9,10 +9,12 @@ import { startEmbeddedPostgres } from '../../src/embedded/postgres';
 import { resolveTemporalCli } from '../../src/temporal/cli';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { writeWorkflowBundle } from '../../src/temporal/workflow-bundle';
+import { buildConsole } from '../../scripts/build-console';
 import { TEMPLATE_DATABASE, TestEnv } from './env';
 
 /**
- * One Temporal dev server, one embedded PostgreSQL and one workflow bundle for the whole suite. Each test file
+ * One Temporal dev server, one embedded PostgreSQL, one workflow bundle and one console build (in `dist/console`,
+ * where the API serves it from) for the whole suite. Each test file
  * then makes its own database from a migrated template, and its own task queue.
  */
 export default async function globalSetup(): Promise<void> {
@@ -27,6 +29,7 @@ export default async function globalSetup(): Promise<void> {
     startDevServer({ cliPath, port: await freePort() }),
     startEmbeddedPostgres({ dir: path.join(workDir, 'postgres'), port: await freePort() }),
     writeWorkflowBundle(bundlePath),
+    buildConsole(),
   ]);
 
   const adminUrl = database.url;

@@ -13,7 +13,9 @@ describe('loadConfig', () => {
   });
 
   it('limits the API by default: per token, per address without a valid token, metrics open, no proxy trusted', () => {
-    expect(loadConfig({}).api).toEqual({ rateLimits: { perToken: 6_000, authFailures: 120 } });
+    expect(loadConfig({}).api).toMatchObject({ rateLimits: { perToken: 6_000, authFailures: 120 } });
+    expect(loadConfig({}).api.metricsToken).toBeUndefined();
+    expect(loadConfig({}).api.trustProxy).toBeUndefined();
     expect(loadConfig({}).workerMetricsHost).toBe('127.0.0.1');
     const set = loadConfig({
       API_RATE_LIMIT: '0',
@@ -21,7 +23,7 @@ describe('loadConfig', () => {
       METRICS_TOKEN: 'metrics-token-0123456789',
       TRUST_PROXY: '1',
     }).api;
-    expect(set).toEqual({
+    expect(set).toMatchObject({
       rateLimits: { perToken: 0, authFailures: 10 },
       metricsToken: 'metrics-token-0123456789',
       trustProxy: 1,

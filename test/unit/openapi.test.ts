@@ -47,7 +47,7 @@ const documented = new Set(operations.map(({ method, path }) => `${method.toUppe
 function routesOf(stack: Layer[], prefix = ''): string[] {
   return stack.flatMap((layer) => {
     if (layer.route) {
-      const path = `${prefix}${layer.route.path}`.replace(/\/$/, '').replace(/:(\w+)/g, '{$1}');
+      const path = `${prefix}${layer.route.path}`.replace(/(.)\/$/, '$1').replace(/:(\w+)/g, '{$1}');
       return Object.keys(layer.route.methods).map((method) => `${method.toUpperCase()} ${path}`);
     }
     if (layer.handle?.stack) {
