@@ -7,6 +7,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src src
 COPY workflows workflows
 COPY activities activities
+COPY console console
+COPY scripts/build-console.ts scripts/
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
