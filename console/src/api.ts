@@ -32,6 +32,8 @@ export class ApiError extends Error {
 }
 
 export interface Api {
+  /** Any method, with extra headers (`If-Match`, `Idempotency-Key`). */
+  request<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
   put<T>(path: string, body?: unknown): Promise<T>;
@@ -49,7 +51,12 @@ export function apiPath(strings: TemplateStringsArray, ...values: (string | numb
 
 /** Builds the client for one token; `onUnauthorized` runs when the API answers 401 (the token was deleted). */
 export function createApi(token: string, onUnauthorized: () => void): Api {
-  async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async function request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
     let response: Response;
     try {
       response = await fetch(path, {
@@ -57,6 +64,7 @@ export function createApi(token: string, onUnauthorized: () => void): Api {
         headers: {
           Authorization: `Bearer ${token}`,
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...headers,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
@@ -79,6 +87,7 @@ export function createApi(token: string, onUnauthorized: () => void): Api {
     return parsed as T;
   }
   return {
+    request,
     get: (path) => request('GET', path),
     post: (path, body) => request('POST', path, body ?? {}),
     put: (path, body) => request('PUT', path, body ?? {}),
