@@ -1,4 +1,5 @@
-import { markRunningAction, updateEnrollment, type EnrollmentStatus } from '../src/db/enrollments';
+import { markRunningAction, updateEnrollment } from '../src/db/enrollments';
+import type { EnrollmentStatus } from '../src/domain/enrollments';
 import { inTransaction, type Queryable } from '../src/db/pool';
 import { appendTimeline, type TimelineEntry } from '../src/db/timeline';
 import { type ActionRunInput, type TimelineKind, TimelineKinds } from '../src/domain';

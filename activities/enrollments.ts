@@ -1,5 +1,6 @@
 import { type EnrollmentDecision, decideEnrollments } from '../src/db/enrollment-decisions';
-import { EnrollmentStatuses, enrollmentStatus } from '../src/db/enrollments';
+import { enrollmentStatus } from '../src/db/enrollments';
+import { EnrollmentStatuses } from '../src/domain/enrollments';
 import { inTransaction } from '../src/db/pool';
 import { getRecord } from '../src/db/records';
 import {

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Request, type RequestHandler, Router } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, type LabelValues, Registry } from 'prom-client';
 import { GOAL_MET_REASON, TimelineKinds } from '../domain';
-import { EnrollmentStatuses } from '../db/enrollments';
+import { EnrollmentStatuses } from '../domain/enrollments';
 import { outboxLag } from '../db/outbox';
 import { inTransaction, type Pool } from '../db/pool';
 import { HttpProblem } from './problem';

@@ -1,8 +1,8 @@
 import { type Request, Router } from 'express';
 import { inTransaction, type Queryable } from '../db/pool';
-import { getRevision, type RevisionWithSnapshot, updateWorkflow } from '../db/workflows';
+import { getRevision, updateWorkflow } from '../db/workflows';
 import { type Definition, Permissions, type Workflow } from '../domain';
-import { restoredDefinition, RevisionParamsSchema } from '../domain/revisions';
+import { restoredDefinition, RevisionParamsSchema, type RevisionWithSnapshot } from '../domain/revisions';
 import { allow, callerName } from './auth';
 import type { ApiDeps } from './deps';
 import { HttpProblem, unprocessable } from './problem';

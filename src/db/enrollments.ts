@@ -1,27 +1,9 @@
 import type { ConditionGroup } from '../domain/conditions';
+import type { Enrollment, EnrollmentStatus } from '../domain/enrollments';
 import { TimelineKinds } from '../domain/events';
 import { bySeq, type Page, type PageRequest, toPage } from './page';
 import { inTransaction, type Pool, type Queryable } from './pool';
 import { appendTimeline } from './timeline';
-
-export const EnrollmentStatuses = {
-  running: 'running',
-  waiting: 'waiting',
-  completed: 'completed',
-  cancelled: 'cancelled',
-  failed: 'failed',
-} as const;
-export type EnrollmentStatus = (typeof EnrollmentStatuses)[keyof typeof EnrollmentStatuses];
-
-export interface Enrollment {
-  id: string;
-  recordId: string;
-  status: EnrollmentStatus;
-  currentActionId?: string;
-  wakeAt?: string;
-  startedAt: string;
-  endedAt?: string;
-}
 
 /** Inserts running enrollments in one statement; one that exists already (a retried decision) is left as it is. */
 export async function insertEnrollments(

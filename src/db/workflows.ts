@@ -7,7 +7,7 @@ import {
   type Workflow,
   type WorkflowSettings,
 } from '../domain';
-import { snapshotOf, type WorkflowSnapshot } from '../domain/revisions';
+import { type Revision, type RevisionWithSnapshot, snapshotOf, type WorkflowSnapshot } from '../domain/revisions';
 import { enqueueAutomationToggle } from './outbox';
 import { bySeq, type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
@@ -230,22 +230,6 @@ async function insertRevision(db: Queryable, workflow: Workflow, revision: Revis
     'INSERT INTO workflow_revisions (workflow_id, version, by, change, workflow) VALUES ($1, $2, $3, $4, $5)',
     [workflow.id, workflow.version, revision.by, JSON.stringify(revision.change), JSON.stringify(snapshotOf(workflow))],
   );
-}
-
-/** One change of a workflow, as `GET /api/workflows/:id/revisions` lists it. */
-export interface Revision {
-  version: number;
-  at: string;
-  by: string;
-  change: Record<string, unknown>;
-}
-
-/**
- * A revision with the workflow as it left it; `workflow` is null for a revision made before revisions kept the
- * definition (migration 010), other than each workflow's latest one then.
- */
-export interface RevisionWithSnapshot extends Revision {
-  workflow: WorkflowSnapshot | null;
 }
 
 type RevisionRow = Omit<Revision, 'at'> & { at: Date };

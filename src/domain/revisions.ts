@@ -16,6 +16,22 @@ export type WorkflowSnapshot = Pick<
   'id' | 'pipelineId' | 'name' | 'enabled' | 'trigger' | 'enrollment' | 'settings' | 'actions' | 'templated' | 'version'
 >;
 
+/** One change of a workflow, as `GET /api/workflows/:id/revisions` lists it. */
+export interface Revision {
+  version: number;
+  at: string;
+  by: string;
+  change: Record<string, unknown>;
+}
+
+/**
+ * A revision with the workflow as it left it; `workflow` is null for a revision made before revisions kept the
+ * definition (migration 010), other than each workflow's latest one then.
+ */
+export interface RevisionWithSnapshot extends Revision {
+  workflow: WorkflowSnapshot | null;
+}
+
 /** The snapshot a revision keeps of `workflow`. */
 export function snapshotOf(workflow: Workflow): WorkflowSnapshot {
   const { id, pipelineId, name, enabled, trigger, enrollment, settings, actions, templated, version } = workflow;
