@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import { getEmailTemplate } from '../src/db/email-templates';
-import { EmailKinds, markEmailSent, recordOutgoingEmail } from '../src/db/emails';
+import { markEmailSent, recordOutgoingEmail } from '../src/db/emails';
+import { EmailKinds } from '../src/domain/emails';
 import { inTransaction, type Queryable } from '../src/db/pool';
 import { appendTimeline } from '../src/db/timeline';
 import {

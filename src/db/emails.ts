@@ -1,8 +1,6 @@
 import { bySeq, type Page, type PageRequest, toPage } from './page';
+import type { EmailKind, SentEmail } from '../domain/emails';
 import type { Queryable } from './pool';
-
-export const EmailKinds = { internal: 'internal', transactional: 'transactional', marketing: 'marketing' } as const;
-export type EmailKind = (typeof EmailKinds)[keyof typeof EmailKinds];
 
 export interface OutgoingEmail {
   id: string;
@@ -16,18 +14,6 @@ export interface OutgoingEmail {
   to: string;
   subject: string;
   body: string;
-}
-
-export interface SentEmail {
-  id: string;
-  messageId: string;
-  recordId: string | null;
-  kind: EmailKind;
-  from: string;
-  to: string;
-  subject: string;
-  body: string;
-  sentAt: string;
 }
 
 /**

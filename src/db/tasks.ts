@@ -1,17 +1,6 @@
 import { bySeq, type Page, type PageRequest, toPage } from './page';
+import type { Task } from '../domain/tasks';
 import type { Queryable } from './pool';
-
-export interface Task {
-  id: string;
-  recordId: string;
-  workflowId: string | null;
-  actionId: string | null;
-  title: string;
-  body: string;
-  dueAt: string | null;
-  assignee: string | null;
-  createdAt: string;
-}
 
 interface TaskRow {
   id: string;

@@ -1,4 +1,5 @@
 import type { TimelineKind } from '../domain';
+import type { TimelineItem } from '../domain/timeline';
 import { isIssueKind, issueReason } from '../domain/issues';
 import { type Page, type PageRequest, toPage } from './page';
 import type { Queryable } from './pool';
@@ -13,16 +14,6 @@ export interface TimelineEntry {
   detail: string;
   /** Makes the write idempotent: a second entry with the same key is ignored. */
   dedupeKey?: string;
-}
-
-export interface TimelineItem {
-  at: string;
-  kind: string;
-  workflowId?: string;
-  enrollmentId?: string;
-  actionId?: string;
-  eventId?: string;
-  detail: string;
 }
 
 /**

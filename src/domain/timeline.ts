@@ -1,0 +1,12 @@
+/** One line of a record's timeline, as `GET /api/records/:id/timeline` lists it (oldest first). */
+export interface TimelineItem {
+  at: string;
+  /** One of `TimelineKinds`; typed loosely, since lines written by an older version may carry a kind retired since. */
+  kind: string;
+  workflowId?: string;
+  enrollmentId?: string;
+  actionId?: string;
+  eventId?: string;
+  /** What happened and why, in full: a skip or a refusal names its reason. */
+  detail: string;
+}
