@@ -112,6 +112,12 @@ describe('npm start on the embedded defaults', () => {
       // One machine, its API on loopback: webhooks may call local services, and the start-up says so.
       expect(first.output()).toContain('WARNING: webhooks may call loopback and private addresses');
       expect((await api().get('/readyz')).status).toBe(200);
+      // The console is built and served, and links to the dev server's UI.
+      expect((await api().get('/')).text).toContain('<script type="module" src="/app.js">');
+      expect((await api().get('/api/session').set(auth)).body.temporal).toEqual({
+        namespace: 'default',
+        uiUrl: `http://127.0.0.1:${ports.ui}`,
+      });
 
       await api()
         .post('/api/pipelines')
