@@ -77,6 +77,28 @@ export function runAction(action: { type: EffectActionType }, input: ActionRunIn
 }
 
 /**
+ * The input of an action's activity in one enrollment, keyed `<enrollmentId>:<actionId>` so that the enrollment's
+ * run and every retry of that action share one ledger row. `cause` is the enrollment's `requestId` (for the logs) or
+ * the retry's `attempt`.
+ */
+export function actionRunInput(
+  enrollment: { enrollmentId: string; workflowId: string; recordId: string; depth: number },
+  action: { id: string; config: unknown },
+  cause: { requestId?: string } | { attempt: number },
+): ActionRunInput {
+  return {
+    key: `${enrollment.enrollmentId}:${action.id}`,
+    enrollmentId: enrollment.enrollmentId,
+    workflowId: enrollment.workflowId,
+    recordId: enrollment.recordId,
+    actionId: action.id,
+    depth: enrollment.depth,
+    ...cause,
+    config: action.config,
+  };
+}
+
+/**
  * Whether `error` is an action's final failure (to record, and go on): a remote activity's arrives wrapped in an
  * ActivityFailure, a local activity's as the ApplicationFailure it threw.
  */

@@ -6,7 +6,7 @@ import { type TimelineKind, TimelineKinds } from '../src/domain/events';
 import { enterBranch, startWalk, type Walk } from '../src/domain/walk';
 import { chooseBranch, delayOutcome, effectWait, type StepRecord } from '../src/domain/steps';
 import { GOAL_MET_REASON } from '../src/domain/triggering';
-import { bookkeeping, failureMessage, isActionFailure, runAction } from './effects';
+import { actionRunInput, bookkeeping, failureMessage, isActionFailure, runAction } from './effects';
 import { unenrollSignal } from './signals';
 
 export type EnrollmentResult =
@@ -226,16 +226,7 @@ async function runEffect(ctx: StepContext, initial: Action, key: string): Promis
   }
   // The action's activity records that the enrollment runs it (`markActionStarted`).
   try {
-    await runAction(action, {
-      key,
-      enrollmentId: input.enrollmentId,
-      workflowId: input.workflowId,
-      recordId: input.recordId,
-      actionId: action.id,
-      depth: input.depth,
-      requestId: input.requestId,
-      config: action.config,
-    });
+    await runAction(action, actionRunInput(input, action, { requestId: input.requestId }));
   } catch (error) {
     if (isCancellation(error) || !isActionFailure(error)) throw error;
     // A final failure of one action is recorded and the enrollment goes on with the next action.

@@ -1,6 +1,6 @@
 import { isEffectAction } from '../src/domain/action-routes';
 import { type ActionRetryInput, type TimelineKind, TimelineKinds } from '../src/domain/events';
-import { bookkeeping, failureMessage, isActionFailure, runAction } from './effects';
+import { actionRunInput, bookkeeping, failureMessage, isActionFailure, runAction } from './effects';
 
 /**
  * Runs one failed action of an enrollment again (`retry/<enrollmentId>/<actionId>/<attempt>`), with the action's
@@ -32,16 +32,7 @@ export async function actionRetryWorkflow(input: ActionRetryInput): Promise<void
     return;
   }
   try {
-    await runAction(action, {
-      key,
-      enrollmentId: input.enrollmentId,
-      workflowId: input.workflowId,
-      recordId: input.recordId,
-      actionId: action.id,
-      depth: input.depth,
-      attempt: input.attempt,
-      config: action.config,
-    });
+    await runAction(action, actionRunInput(input, action, { attempt: input.attempt }));
   } catch (error) {
     if (!isActionFailure(error)) throw error;
     await line(TimelineKinds.actionFailed, `${action.type} failed again: ${failureMessage(error)}`, 'failed');
