@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, createApi } from './api';
 import { ProblemMessage } from './components/problem';
+import { RecordSearch } from './components/record-search';
 import { BoardPage } from './pages/board';
 import { PipelinesPage } from './pages/pipelines';
 import { RecordPage } from './pages/record';
@@ -124,6 +125,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
         </a>
         <nav aria-label="Main">
           <a href={href({ page: 'pipelines' })}>Pipelines</a>
+          <RecordSearch />
         </nav>
         <span class="who">
           {session.name} <span class="role">({session.role})</span>
