@@ -104,22 +104,48 @@ describe('console: the board', () => {
     const created = listed.body.items.find((item: { name: string }) => item.name === name);
     expect(created).toMatchObject({ trigger: { type: 'stage_entered', stageId: 'qualified' }, enabled: false });
 
-    // The ActionEditor has not landed yet: the actions are added through the API, and the board shows them on its
-    // next poll, as it shows any other admin's change.
-    for (const action of [
-      {
-        type: 'create_task',
-        config: { title: 'Call {{record.properties.company}}', dueIn: '2d', assignTo: 'owner' },
-      },
-      {
-        type: 'send_internal_notification',
-        config: { to: { owner: true }, subject: 'Qualified: {{record.properties.company}}', body: 'Call them.' },
-      },
-      { type: 'set_property', config: { property: 'followUp', value: 'scheduled' } },
-    ]) {
-      await stack.http.post(`/api/workflows/${created.id}/actions`).send({ action }).expect(201);
-    }
-    await workflow.getByRole('button', { name: 'Edit Set property “followUp = scheduled”' }).waitFor();
+    const editor = page.getByRole('dialog', { name: 'Add an action' });
+    await workflow.getByRole('button', { name: `Add first action to ${name}` }).click();
+    await editor.getByLabel('Action type').selectOption({ label: 'Create task' });
+    await editor.getByRole('textbox', { name: 'Title' }).fill('Call {{record.properties.company}}');
+    await editor.getByRole('textbox', { name: 'Due in' }).fill('1d');
+    await editor.getByRole('textbox', { name: 'Assign to' }).fill('owner');
+    await editor.getByRole('button', { name: 'Add action' }).click();
+    await editor.waitFor({ state: 'detached' });
+    const task = 'Create task “Call {{record.properties.company}} · due in 1d”';
+    await workflow.getByRole('button', { name: `Edit ${task}` }).waitFor();
+    // Focus lands on the card just added.
+    expect(await page.evaluate("document.activeElement.getAttribute('aria-label')")).toBe(`Edit ${task}`);
+
+    await workflow.getByRole('button', { name: `Add action after ${task}` }).click();
+    await editor.getByLabel('Action type').selectOption({ label: 'Send internal notification' });
+    await editor.getByRole('checkbox', { name: 'Owner' }).check();
+    await editor.getByRole('textbox', { name: 'Subject' }).fill('Qualified: {{record.properties.company}}');
+    await editor.getByRole('textbox', { name: 'Body' }).fill('Call them within two days.');
+    await editor.getByRole('button', { name: 'Add action' }).click();
+    await editor.waitFor({ state: 'detached' });
+
+    await workflow
+      .getByRole('button', {
+        name: 'Add action after Send internal notification “Qualified: {{record.properties.company}}”',
+      })
+      .click();
+    await editor.getByLabel('Action type').selectOption({ label: 'Set property' });
+    await editor.getByRole('textbox', { name: 'Property' }).fill('followUp');
+    await editor.getByRole('textbox', { name: 'Value' }).fill('scheduled');
+    await editor.getByRole('button', { name: 'Add action' }).click();
+    await editor.waitFor({ state: 'detached' });
+
+    // A click on a card edits it.
+    await workflow.getByRole('button', { name: `Edit ${task}` }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit “Create task”' });
+    await edit.getByRole('textbox', { name: 'Due in' }).fill('2d');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await workflow
+      .getByRole('button', { name: 'Edit Create task “Call {{record.properties.company}} · due in 2d”' })
+      .waitFor();
+
     expect(await workflow.locator('.card-type').allTextContents()).toEqual([
       'Create task',
       'Send internal notification',
@@ -129,6 +155,14 @@ describe('console: the board', () => {
       'Call {{record.properties.company}} · due in 2d',
       'Qualified: {{record.properties.company}}',
       'followUp = scheduled',
+    ]);
+    expect((await getWorkflow(created.id)).actions).toMatchObject([
+      { type: 'create_task', config: { title: 'Call {{record.properties.company}}', dueIn: '2d', assignTo: 'owner' } },
+      {
+        type: 'send_internal_notification',
+        config: { to: { owner: true }, subject: 'Qualified: {{record.properties.company}}' },
+      },
+      { type: 'set_property', config: { property: 'followUp', value: 'scheduled' } },
     ]);
 
     const toggle = workflow.getByRole('switch');
@@ -223,7 +257,7 @@ describe('console: the board', () => {
     await page.context().close();
   });
 
-  it('draws a branch as lanes side by side, stacked on a phone, with a "+" in each lane', async () => {
+  it('draws a branch as lanes side by side (stacked on a phone), and a "+" in a lane adds there', async () => {
     const workflow = await makeWorkflow(dealPipelineId, 'new', [
       {
         type: 'branch_if',
@@ -245,6 +279,24 @@ describe('console: the board', () => {
     await card.getByRole('button', { name: 'Edit Delay “for 3d”' }).waitFor();
     await then.getByRole('button', { name: `Add action at the start of Then of ${branch}` }).waitFor();
     await then.getByRole('button', { name: 'Add action after Create task “Call the gold customer”' }).waitFor();
+
+    await then.getByRole('button', { name: 'Add action after Create task “Call the gold customer”' }).click();
+    const editor = page.getByRole('dialog', { name: 'Add an action' });
+    await editor.getByLabel('Action type').selectOption({ label: 'Set property' });
+    await editor.getByRole('textbox', { name: 'Property' }).fill('goldCalled');
+    await editor.getByRole('textbox', { name: 'Value' }).fill('yes');
+    await editor.getByRole('button', { name: 'Add action' }).click();
+    await then.getByRole('button', { name: 'Edit Set property “goldCalled = yes”' }).waitFor();
+    expect(await then.locator('.card-summary').allTextContents()).toEqual([
+      'Call the gold customer',
+      'goldCalled = yes',
+    ]);
+    const [stored] = (await getWorkflow(workflow.id)).actions;
+    expect(stored.config.then).toMatchObject([
+      { type: 'create_task' },
+      { type: 'set_property', config: { property: 'goldCalled', value: 'yes' } },
+    ]);
+    expect(stored.config.else).toMatchObject([{ type: 'set_property', config: { property: 'nurture' } }]);
 
     const [thenBox, elseBox] = [await then.boundingBox(), await otherwise.boundingBox()];
     expect(thenBox!.x + thenBox!.width).toBeLessThanOrEqual(elseBox!.x);

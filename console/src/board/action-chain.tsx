@@ -1,6 +1,7 @@
 import type { Action } from '../../../src/domain';
 import type { ActionPlace } from '../components/action-editor';
 import { actionName, actionSummary, ActionTypeLabels, lanesOf } from './action-summary';
+import { ActionIcons, Icon } from './icons';
 
 /** What a workflow card opens from its chain of actions. */
 export type ChainDialog =
@@ -72,14 +73,14 @@ function AddButton({ label, onClick }: { label: string; onClick: () => void }) {
 
 /** One action: its type and summary (a button that edits it), its comments and delete controls, and its lanes. */
 function ActionCard({ action, controls }: { action: Action; controls: ChainControls }) {
-  const { label, icon } = ActionTypeLabels[action.type];
+  const label = ActionTypeLabels[action.type];
   const name = actionName(action);
   const lanes = lanesOf(action);
   const summary = actionSummary(action);
   const body = (
     <>
-      <span class="card-icon" aria-hidden="true">
-        {icon}
+      <span class="card-icon">
+        <Icon name={ActionIcons[action.type]} />
       </span>
       <span class="card-text">
         <span class="card-type">{label}</span>
@@ -109,7 +110,7 @@ function ActionCard({ action, controls }: { action: Action; controls: ChainContr
           aria-label={`Comments on ${name} (${action.comments.length})`}
           onClick={() => controls.open({ kind: 'comments', action })}
         >
-          <span aria-hidden="true">💬</span> {action.comments.length}
+          <Icon name="comment" /> {action.comments.length}
         </button>
         {controls.canConfigure && (
           <button
@@ -118,7 +119,7 @@ function ActionCard({ action, controls }: { action: Action; controls: ChainContr
             aria-label={`Delete ${name}`}
             onClick={() => controls.open({ kind: 'delete', action })}
           >
-            <span aria-hidden="true">🗑</span>
+            <Icon name="trash" />
           </button>
         )}
       </div>

@@ -1,17 +1,17 @@
 import type { Action, ActionType, Condition, ConditionGroup } from '../../../src/domain';
 
-/** How the board names each action type, with an icon that is decoration only (the label says it). */
-export const ActionTypeLabels: Record<ActionType, { label: string; icon: string }> = {
-  create_task: { label: 'Create task', icon: '☑' },
-  send_internal_notification: { label: 'Send internal notification', icon: '🔔' },
-  send_email: { label: 'Send email', icon: '✉' },
-  set_property: { label: 'Set property', icon: '✎' },
-  set_stage: { label: 'Set stage', icon: '➜' },
-  webhook: { label: 'Webhook', icon: '⇄' },
-  delay: { label: 'Delay', icon: '⏱' },
-  branch_if: { label: 'Branch if', icon: '⑂' },
-  branch_value: { label: 'Branch by value', icon: '⑂' },
-  branch_random: { label: 'Random split', icon: '⑂' },
+/** How the board names each action type. */
+export const ActionTypeLabels: Record<ActionType, string> = {
+  create_task: 'Create task',
+  send_internal_notification: 'Send internal notification',
+  send_email: 'Send email',
+  set_property: 'Set property',
+  set_stage: 'Set stage',
+  webhook: 'Webhook',
+  delay: 'Delay',
+  branch_if: 'Branch if',
+  branch_value: 'Branch by value',
+  branch_random: 'Random split',
 };
 
 const scalar = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
@@ -65,7 +65,7 @@ export function actionSummary(action: Action): string {
 export function actionName(action: Action): string {
   const summary = actionSummary(action);
   const short = summary.length > 60 ? `${summary.slice(0, 59)}…` : summary;
-  return short ? `${ActionTypeLabels[action.type].label} “${short}”` : ActionTypeLabels[action.type].label;
+  return short ? `${ActionTypeLabels[action.type]} “${short}”` : ActionTypeLabels[action.type];
 }
 
 /** A branch action's nested lists, each as `POST …/actions` names it (`then`, `case:0`, …) with a label to show. */
