@@ -141,16 +141,16 @@ describe('console: the record page', () => {
     expect(enrollments.body.items).toHaveLength(1);
     const enrollment = enrollments.body.items[0] as { id: string; status: string };
     expect(enrollment.status).toBe('completed');
-    const row = page.locator(`tr[data-enrollment-id="${enrollment.id}"]`);
-    await row.locator('.status', { hasText: 'completed' }).waitFor();
-    expect(await row.getByRole('link', { name: qualify.name }).getAttribute('href')).toBe(`#/workflows/${qualify.id}`);
-    const temporal = row.getByRole('link', { name: 'Open in Temporal UI' });
+    const card = page.locator(`li[data-enrollment-id="${enrollment.id}"]`);
+    await card.locator('.status', { hasText: 'completed' }).waitFor();
+    expect(await card.getByRole('link', { name: qualify.name }).getAttribute('href')).toBe(`#/workflows/${qualify.id}`);
+    const temporal = card.getByRole('link', { name: 'Open in Temporal UI' });
     expect(await temporal.getAttribute('href')).toBe(
       `${TEMPORAL_UI}/namespaces/default/workflows/${encodeURIComponent(enrollment.id)}`,
     );
     expect(await temporal.getAttribute('target')).toBe('_blank');
     expect(await temporal.getAttribute('rel')).toBe('noopener noreferrer');
-    expect(await page.locator('tr[data-enrollment-id]').count()).toBe(1);
+    expect(await page.locator('li[data-enrollment-id]').count()).toBe(1);
 
     await screenshot(page, 'record');
 

@@ -21,10 +21,12 @@ const STATUS_ICONS: Record<Enrollment['status'], string> = {
  * The record's enrollments in each workflow of its pipeline, polled: there is no route for a record's enrollments
  * across workflows, so it asks each workflow (`GET /api/workflows/:id/enrollments?recordId=`).
  */
-export function Enrollments({ recordId, workflows }: { recordId: string; workflows: Workflow[] }) {
+/** `workflows` is undefined while the pipeline's workflows are being read. */
+export function Enrollments({ recordId, workflows }: { recordId: string; workflows?: Workflow[] }) {
   const { api, session } = useApp();
   const enrollments = useResource(
     async () => {
+      if (!workflows) return undefined;
       const lists = await Promise.all(
         workflows.map((workflow) =>
           api.get<{ items: Enrollment[] }>(
@@ -36,7 +38,7 @@ export function Enrollments({ recordId, workflows }: { recordId: string; workflo
         (lists[position]?.items ?? []).map((enrollment) => ({ workflow, enrollment })),
       );
     },
-    `${recordId} ${workflows.map((workflow) => workflow.id).join(' ')}`,
+    `${recordId} ${workflows?.map((workflow) => workflow.id).join(' ') ?? ''}`,
     { pollMs: POLL_MS },
   );
   const rows = [...(enrollments.data ?? [])].sort((a, b) =>
@@ -47,63 +49,61 @@ export function Enrollments({ recordId, workflows }: { recordId: string; workflo
     <section class="record-section" aria-labelledby="enrollments-heading">
       <h2 id="enrollments-heading">Enrollments</h2>
       <ProblemMessage error={enrollments.error} />
+      {!enrollments.data && !enrollments.error && <p class="muted">Reading the enrollments…</p>}
       {enrollments.data && rows.length === 0 && (
         <p class="muted">Not enrolled in any workflow of this pipeline. The timeline says why.</p>
       )}
       {rows.length > 0 && (
-        <div class="table-wrap">
-          <table class="record-table">
-            <thead>
-              <tr>
-                <th scope="col">Workflow</th>
-                <th scope="col">Status</th>
-                <th scope="col">Current action</th>
-                <th scope="col">Wakes</th>
-                <th scope="col">Started</th>
-                <th scope="col">Ended</th>
-                <th scope="col">Temporal</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map(({ workflow, enrollment }) => {
-                const temporalUrl = temporalWorkflowUrl(session, enrollment.id);
-                return (
-                  <tr key={enrollment.id} data-enrollment-id={enrollment.id}>
-                    <th scope="row">
-                      <a href={href({ page: 'workflow', workflowId: workflow.id })}>{workflow.name}</a>
-                    </th>
-                    <td>
-                      <span class={`status status-${enrollment.status}`}>
-                        <span aria-hidden="true">{STATUS_ICONS[enrollment.status]}</span> {enrollment.status}
-                      </span>
-                    </td>
-                    <td>{enrollment.currentActionId ? <code>{enrollment.currentActionId}</code> : '—'}</td>
-                    <td>
+        <ul class="enrollment-list">
+          {rows.map(({ workflow, enrollment }) => {
+            const temporalUrl = temporalWorkflowUrl(session, enrollment.id);
+            return (
+              <li key={enrollment.id} class="enrollment" data-enrollment-id={enrollment.id}>
+                <p class="enrollment-head">
+                  <a href={href({ page: 'workflow', workflowId: workflow.id })}>{workflow.name}</a>
+                  <span class={`status status-${enrollment.status}`}>
+                    <span aria-hidden="true">{STATUS_ICONS[enrollment.status]}</span> {enrollment.status}
+                  </span>
+                </p>
+                <dl class="enrollment-facts">
+                  <div>
+                    <dt>Current action</dt>
+                    <dd>{enrollment.currentActionId ? <code>{enrollment.currentActionId}</code> : '—'}</dd>
+                  </div>
+                  <div>
+                    <dt>Wakes</dt>
+                    <dd>
                       <MaybeWhen at={enrollment.wakeAt} />
-                    </td>
-                    <td>
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>Started</dt>
+                    <dd>
                       <When at={enrollment.startedAt} />
-                    </td>
-                    <td>
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>Ended</dt>
+                    <dd>
                       <MaybeWhen at={enrollment.endedAt} />
-                    </td>
-                    <td>
-                      {temporalUrl ? (
-                        <a href={temporalUrl} target="_blank" rel="noopener noreferrer">
-                          Open in Temporal UI
-                        </a>
-                      ) : (
-                        <span class="muted" title="The API was not told where the Temporal UI is">
-                          —
-                        </span>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+                    </dd>
+                  </div>
+                </dl>
+                <p class="enrollment-id">
+                  <code>{enrollment.id}</code>
+                  {temporalUrl && (
+                    <>
+                      {' '}
+                      <a href={temporalUrl} target="_blank" rel="noopener noreferrer">
+                        Open in Temporal UI
+                      </a>
+                    </>
+                  )}
+                </p>
+              </li>
+            );
+          })}
+        </ul>
       )}
     </section>
   );

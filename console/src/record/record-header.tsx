@@ -19,7 +19,8 @@ export function RecordHeader({
   onMoved: () => void;
 }) {
   const stage = pipeline?.stages.find((candidate) => candidate.id === record.stageId);
-  const properties = Object.entries(record.properties);
+  // By name: the order in which PostgreSQL's jsonb gives keys back is not the order they were written in.
+  const properties = Object.entries(record.properties).sort(([a], [b]) => a.localeCompare(b));
   return (
     <header class="record-header">
       <h1>

@@ -30,6 +30,7 @@ export function Tasks({ recordId }: { recordId: string }) {
     <section class="record-section" aria-labelledby="tasks-heading">
       <h2 id="tasks-heading">Tasks</h2>
       <ProblemMessage error={tasks.error} />
+      {!tasks.data && !tasks.error && <p class="muted">Reading the tasks…</p>}
       {tasks.data?.length === 0 && <p class="muted">No tasks.</p>}
       {tasks.data && tasks.data.length > 0 && (
         <div class="table-wrap">
@@ -76,6 +77,7 @@ export function Emails({ recordId }: { recordId: string }) {
     <section class="record-section" aria-labelledby="emails-heading">
       <h2 id="emails-heading">Emails</h2>
       <ProblemMessage error={emails.error} />
+      {!emails.data && !emails.error && <p class="muted">Reading the emails…</p>}
       {emails.data?.length === 0 && <p class="muted">No emails.</p>}
       {emails.data && emails.data.length > 0 && (
         <div class="table-wrap">
