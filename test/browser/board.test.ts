@@ -34,10 +34,15 @@ describe('console: the board', () => {
     return page;
   };
 
-  const makeWorkflow = async (pipelineId: string, stageId: string, actions: object[], enabled = false) => {
+  const makeWorkflow = async (
+    pipelineId: string,
+    stageId: string,
+    actions: object[],
+    { enabled = false, name = unique('Workflow') } = {},
+  ) => {
     const created = await stack.http
       .post('/api/workflows')
-      .send({ pipelineId, name: unique('Workflow'), trigger: { type: 'stage_entered', stageId }, actions })
+      .send({ pipelineId, name, trigger: { type: 'stage_entered', stageId }, actions })
       .expect(201);
     if (enabled) await stack.http.post(`/api/workflows/${created.body.id}/enable`).expect(200);
     return created.body as { id: string; name: string; version: number; actions: { id: string }[] };
@@ -192,8 +197,20 @@ describe('console: the board', () => {
     ]);
     const page = await openBoard(scratchPipelineId);
     const card = workflowOnBoard(page, workflow.name);
-    await card.getByRole('button', { name: 'Delete Create task “Second”' }).click();
+    // By keyboard: Enter opens the dialog, Escape closes it, deleting nothing and giving focus back.
+    const deleteSecond = card.getByRole('button', { name: 'Delete Create task “Second”' });
     const dialog = page.getByRole('dialog', { name: 'Delete Create task “Second”' });
+    await deleteSecond.focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.evaluate("document.activeElement.getAttribute('aria-label')")).toBe(
+      'Delete Create task “Second”',
+    );
+    expect((await getWorkflow(workflow.id)).actions).toHaveLength(3);
+
+    await page.keyboard.press('Enter');
     await dialog.getByRole('button', { name: 'Delete this action and all following' }).click();
     await dialog.waitFor({ state: 'detached' });
 
@@ -211,7 +228,7 @@ describe('console: the board', () => {
       scratchPipelineId,
       'new',
       [{ type: 'set_property', config: { property: 'seen', value: true } }],
-      true,
+      { enabled: true },
     );
     const before = await getWorkflow(workflow.id);
     const page = await openBoard(scratchPipelineId);
@@ -231,6 +248,21 @@ describe('console: the board', () => {
       version: after.version,
       change: { type: 'disabled', unenroll: true },
     });
+    await page.context().close();
+  });
+
+  it('refuses to switch on a draft, showing the API’s reason on the workflow', async () => {
+    const workflow = await makeWorkflow(scratchPipelineId, 'new', [
+      { id: unique('move'), type: 'set_stage', config: { stageId: 'nowhere' } },
+    ]);
+    const page = await openBoard(scratchPipelineId);
+    const card = workflowOnBoard(page, workflow.name);
+    await card.getByRole('switch', { name: 'Workflow is off' }).click();
+    const alert = card.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain(workflow.actions[0]!.id);
+    expect(await card.getByRole('switch').getAttribute('aria-checked')).toBe('false');
+    expect((await getWorkflow(workflow.id)).enabled).toBe(false);
     await page.context().close();
   });
 
@@ -258,17 +290,22 @@ describe('console: the board', () => {
   });
 
   it('draws a branch as lanes side by side (stacked on a phone), and a "+" in a lane adds there', async () => {
-    const workflow = await makeWorkflow(dealPipelineId, 'new', [
-      {
-        type: 'branch_if',
-        config: {
-          conditions: { all: [{ property: 'tier', operator: 'eq', value: 'gold' }] },
-          then: [{ type: 'create_task', config: { title: 'Call the gold customer' } }],
-          else: [{ type: 'set_property', config: { property: 'nurture', value: true } }],
+    const workflow = await makeWorkflow(
+      dealPipelineId,
+      'new',
+      [
+        {
+          type: 'branch_if',
+          config: {
+            conditions: { all: [{ property: 'tier', operator: 'eq', value: 'gold' }] },
+            then: [{ type: 'create_task', config: { title: 'Call the gold customer' } }],
+            else: [{ type: 'set_property', config: { property: 'nurture', value: true } }],
+          },
         },
-      },
-      { type: 'delay', config: { for: '3d' } },
-    ]);
+        { type: 'delay', config: { for: '3d' } },
+      ],
+      { name: 'Route new deals by tier' },
+    );
     const page = await openBoard(dealPipelineId);
     const card = workflowOnBoard(page, workflow.name);
     const branch = 'Branch if “tier eq gold”';
@@ -368,7 +405,7 @@ describe('console: the board', () => {
       scratchPipelineId,
       'new',
       [{ type: 'create_task', config: { title: 'Viewer sees me' } }],
-      true,
+      { enabled: true },
     );
     await stack.http
       .post(`/api/workflows/${workflow.id}/actions/${workflow.actions[0]!.id}/comments`)

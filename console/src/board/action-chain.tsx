@@ -84,7 +84,11 @@ function ActionCard({ action, controls }: { action: Action; controls: ChainContr
       </span>
       <span class="card-text">
         <span class="card-type">{label}</span>
-        {summary && <span class="card-summary">{summary}</span>}
+        {summary && (
+          <span class="card-summary" title={summary}>
+            {summary}
+          </span>
+        )}
       </span>
     </>
   );

@@ -173,7 +173,10 @@ function StageRow({
   return (
     <li class="stage-draft">
       <div class="field">
-        <label for={labelId}>Stage {n} label</label>
+        <label for={labelId}>
+          <span class="visually-hidden">Stage {n} </span>
+          Label
+        </label>
         <input
           id={labelId}
           value={stage.label}
@@ -186,7 +189,10 @@ function StageRow({
         <FieldError error={error} path={`body.stages[${index}].label`} id={labelId} />
       </div>
       <div class="field">
-        <label for={idId}>Stage {n} id</label>
+        <label for={idId}>
+          <span class="visually-hidden">Stage {n} </span>
+          ID
+        </label>
         <input
           id={idId}
           value={stage.id}
@@ -196,7 +202,10 @@ function StageRow({
         <FieldError error={error} path={`body.stages[${index}].id`} id={idId} />
       </div>
       <div class="field">
-        <label for={stateId}>Stage {n} state</label>
+        <label for={stateId}>
+          <span class="visually-hidden">Stage {n} </span>
+          State
+        </label>
         <select
           id={stateId}
           value={stage.state}
