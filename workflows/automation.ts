@@ -28,7 +28,7 @@ const { startEnrollments } = proxyLocalActivities<Activities>({
 /** How long a backfill waits before asking again when the workers are busy with its enrollments. */
 const BACKFILL_BUSY_WAIT = '1s';
 
-/** A backfill page is an activity on the task queue, so that the workflow task ends and live events come in between. */
+/** A backfill page is an activity on the task queue, not a local one, so that live batches go on while it runs. */
 const { enrollExistingPage } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
@@ -54,8 +54,10 @@ export interface AutomationInput {
  * stays short under any stream, and it continues as new (carrying its queue) on Temporal's suggestion or past
  * `MAX_HISTORY_EVENTS`. Turned off, it hands on what it has taken and ends.
  *
- * Switched on, it also works its shard's part of the workflow's running backfill (`enrollExisting`), if any: a page
- * of records per loop, only while no live event waits, so that live events are never held up by more than a page.
+ * Switched on, it also works its share of the workflow's running backfill (`enrollExisting`), if any, one page at a
+ * time, beside the live events: a page in flight (its decisions, then its ~200 enrollment starts) never holds up a
+ * live batch, which goes out as soon as it arrives. Which parts of the backfill are this shard's is asked of the
+ * database with each page (the shard count may have changed since the backfill began).
  */
 export async function automationWorkflow(input: AutomationInput): Promise<void> {
   const recent = input.recentEventIds ?? [];
@@ -79,7 +81,8 @@ export async function automationWorkflow(input: AutomationInput): Promise<void> 
   setHandler(switchSignal, ({ on: switchedOn }) => {
     on = switchedOn;
     switches++;
-    // Look for the workflow's running backfill: one may have been asked for with this switch.
+    // Look for the workflow's running backfill, and this shard's parts of it: one may have been asked for with this
+    // switch, or the shard count changed.
     if (on) backfill = {};
   });
 
@@ -88,28 +91,48 @@ export async function automationWorkflow(input: AutomationInput): Promise<void> 
     return info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS;
   };
 
+  /** True while a page is in flight: the run continues as new or ends only between pages. */
+  let paging = false;
+  /**
+   * Pages of the backfill one after another, while there is one and the shard is on, beside the loop below: neither
+   * waits for the other, so a live batch goes out while a page is under way and a page goes on while a live batch
+   * is decided (the two are kept apart per record by the decision's lock and by `listEnteredSince`).
+   */
+  const workBackfill = async () => {
+    for (;;) {
+      await condition(() => backfill !== undefined && on && !timeToContinueAsNew());
+      paging = true;
+      const switchesBefore = switches;
+      const { next, busy, workflowOn } = await enrollExistingPage({
+        workflowId: input.workflowId,
+        shard: input.shard,
+        cursor: backfill!,
+      });
+      paging = false;
+      // A switch meanwhile asked to look for the running backfill again.
+      if (switches === switchesBefore) {
+        backfill = next;
+        // Turned off without this run hearing of it (a run started again by the relay just as it was turned off).
+        if (workflowOn === false) on = false;
+      }
+      // The workers are still on the previous pages' enrollments: ask again in a while.
+      if (busy) await condition(() => !on || timeToContinueAsNew(), BACKFILL_BUSY_WAIT);
+    }
+  };
+  // Never awaited: it waits for work until the run ends, which happens only between its pages (`paging`).
+  void workBackfill();
+
   for (;;) {
-    await condition(() => queue.length > 0 || !on || backfill !== undefined || timeToContinueAsNew());
+    await condition(() => queue.length > 0 || !on || timeToContinueAsNew());
     while (queue.length > 0 && !timeToContinueAsNew()) {
       const switchesBefore = switches;
       const { workflowOn } = await startEnrollments({ workflowId: input.workflowId, events: queue.splice(0, BATCH) });
       // Turned off without this run hearing of it (a stop that crossed a late batch): end like a switched-off one.
       if (!workflowOn && switches === switchesBefore) on = false;
     }
-    if (backfill && on && queue.length === 0 && !timeToContinueAsNew()) {
-      const switchesBefore = switches;
-      const { next, busy } = await enrollExistingPage({
-        workflowId: input.workflowId,
-        shard: input.shard,
-        cursor: backfill,
-      });
-      // A switch meanwhile asked to look for the running backfill again.
-      if (switches === switchesBefore) backfill = next;
-      // The workers are still on the previous pages' enrollments: ask again in a while, live events first.
-      if (busy) await condition(() => queue.length > 0 || !on || timeToContinueAsNew(), BACKFILL_BUSY_WAIT);
-    }
     if (timeToContinueAsNew()) {
-      await condition(allHandlersFinished);
+      // The page under way finishes first, so that the place carried over is the one it answered.
+      await condition(() => !paging && allHandlersFinished());
       await continueAsNew<typeof automationWorkflow>({
         workflowId: input.workflowId,
         shard: input.shard,
@@ -120,7 +143,7 @@ export async function automationWorkflow(input: AutomationInput): Promise<void> 
       });
     }
     if (!on && queue.length === 0) {
-      await condition(allHandlersFinished);
+      await condition(() => !paging && allHandlersFinished());
       // A batch or a switch back on that came in meanwhile keeps it running.
       if (!on && queue.length === 0) return;
     }

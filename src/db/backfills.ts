@@ -148,21 +148,46 @@ export async function listStageRecordIds(
 
 /**
  * Of `recordIds`, those a backfill leaves to their own entry's event: records that entered a stage, or were enrolled
- * in the workflow other than by a backfill, at or after the backfill was asked for.
+ * in the workflow other than by a backfill, at or after the backfill was asked for; and records whose entry into the
+ * stage the workflow's own event handles although it happened before, because the relay delivered it to the workflow
+ * on: still in the outbox, or delivered at or after the backfill was asked for without the relay finding the workflow
+ * off (its "the workflow is off" line). The relay's rows in flight are waited for (their lock), so that a delivery
+ * that found the workflow off and has not yet committed is not taken for one to come.
  */
 export async function listEnteredSince(
   db: Queryable,
-  backfill: Pick<Backfill, 'workflowId' | 'askedAt'>,
+  backfill: Pick<Backfill, 'workflowId' | 'pipelineId' | 'stageId' | 'askedAt'>,
   recordIds: readonly string[],
 ): Promise<Set<string>> {
+  const entries = `FROM outbox o WHERE o.record_id = ANY($1::text[]) AND o.type = 'stage_entered'
+       AND o.payload->>'pipelineId' = $2 AND o.payload->>'stageId' = $3`;
+  // In id order, as the relay locks them, so that the two never wait on each other.
+  await db.query(`SELECT o.id ${entries} AND o.delivered_at IS NULL ORDER BY o.id FOR SHARE`, [
+    [...recordIds],
+    backfill.pipelineId,
+    backfill.stageId,
+  ]);
   const { rows } = await db.query<{ id: string }>(
     `SELECT id FROM unnest($1::text[]) AS r (id)
-     WHERE EXISTS (SELECT 1 FROM timeline t WHERE t.record_id = r.id AND t.kind = 'stage_entered' AND t.at >= $3)
-        OR EXISTS (SELECT 1 FROM enrollments e WHERE e.workflow_id = $2 AND e.record_id = r.id
-                     AND e.started_at >= $3 AND e.event_id NOT LIKE 'backfill/%')`,
-    [[...recordIds], backfill.workflowId, backfill.askedAt],
+     WHERE EXISTS (SELECT 1 FROM timeline t WHERE t.record_id = r.id AND t.kind = 'stage_entered' AND t.at >= $5)
+        OR EXISTS (SELECT 1 FROM enrollments e WHERE e.workflow_id = $4 AND e.record_id = r.id
+                     AND e.started_at >= $5 AND e.event_id NOT LIKE 'backfill/%')
+        OR EXISTS (SELECT 1 ${entries.replace('ANY($1::text[])', 'r.id')}
+                     AND (o.delivered_at IS NULL OR (o.delivered_at >= $5 AND NOT EXISTS
+                       (SELECT 1 FROM timeline t WHERE t.dedupe_key = o.event_id || ':' || $4 || ':off'))))`,
+    [[...recordIds], backfill.pipelineId, backfill.stageId, backfill.workflowId, backfill.askedAt],
   );
   return new Set(rows.map((row) => row.id));
+}
+
+/** The parts (shards of the backfill) not done yet, in order; none once it is stopped. */
+export async function listUnfinishedParts(db: Queryable, backfillId: string): Promise<number[]> {
+  const { rows } = await db.query<{ shard: number }>(
+    `SELECT s.shard FROM backfill_shards s JOIN backfills b ON b.id = s.backfill_id
+     WHERE s.backfill_id = $1 AND NOT s.done AND b.stopped_at IS NULL ORDER BY s.shard`,
+    [backfillId],
+  );
+  return rows.map((row) => row.shard);
 }
 
 /** Counts one new page of a shard's part and moves its place past it. */
@@ -202,4 +227,20 @@ export async function countRecentRunningEnrollments(
 /** The event id of a backfill's enrollment of one record: the same on every retry, so it enrolls once. */
 export function backfillEventId(backfillId: string, recordId: string): string {
   return `backfill/${backfillId}/${recordId}`;
+}
+
+/**
+ * The automation workflow shards that have backfill work now: for each enabled workflow's running backfill, the shard
+ * (`part mod settings.shards`, as `partsOf` splits it) of each unfinished part.
+ */
+export async function listBackfillShards(db: Queryable): Promise<{ workflowId: string; shards: number[] }[]> {
+  const { rows } = await db.query<{ workflow_id: string; shards: number[] }>(
+    `SELECT workflow_id, array_agg(DISTINCT shard) AS shards FROM
+       (SELECT w.id AS workflow_id, s.shard % (w.settings->>'shards')::int AS shard
+        FROM backfills b JOIN workflows w ON w.id = b.workflow_id AND w.enabled
+          JOIN backfill_shards s ON s.backfill_id = b.id AND NOT s.done
+        WHERE b.stopped_at IS NULL) AS parts
+     GROUP BY workflow_id`,
+  );
+  return rows.map((row) => ({ workflowId: row.workflow_id, shards: row.shards }));
 }

@@ -91,8 +91,8 @@ export type OutboxRow = { id: string; event_id: string; attempts: number } & (
   | { type: typeof EventTypes.actionRetry; payload: ActionRetryInput }
 );
 
-/** Any constant will do: the advisory lock that lets one relay at a time deliver. */
-const DELIVERY_LOCK = 7_311_022;
+/** Any constant will do: the advisory lock that lets one relay at a time deliver (a test holds it to hold the relay). */
+export const DELIVERY_LOCK = 7_311_022;
 
 /**
  * Locks up to `limit` undelivered rows, oldest first, for the rest of the transaction; none while another relay is
@@ -112,8 +112,15 @@ export async function lockPendingEvents(db: Queryable, limit: number): Promise<O
   return rows;
 }
 
+/**
+ * The moment of marking, not the delivery transaction's start: a backfill takes a stage entry delivered at or after it
+ * was asked for (and not found off) for one its workflow's own event handles (`listEnteredSince`).
+ */
 export async function markDelivered(db: Queryable, ids: string[]): Promise<void> {
-  await db.query('UPDATE outbox SET delivered_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])', [ids]);
+  await db.query(
+    'UPDATE outbox SET delivered_at = clock_timestamp(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])',
+    [ids],
+  );
 }
 
 export async function recordDeliveryFailure(db: Queryable, id: string, error: string): Promise<void> {

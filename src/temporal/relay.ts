@@ -17,6 +17,7 @@ import {
   TimelineKinds,
   type Trigger,
 } from '../domain';
+import { listBackfillShards } from '../db/backfills';
 import { cancelUnstartedEnrollment, listEnrollmentsLeftBehind, listEnrollmentsWithGoal } from '../db/enrollments';
 import { lockPendingEvents, markDelivered, OUTBOX_CHANNEL, type OutboxRow, recordDeliveryFailure } from '../db/outbox';
 import { inTransaction } from '../db/pool';
@@ -44,6 +45,8 @@ export interface RelayDeps {
   /** Poll interval when no NOTIFY arrives; also the first retry delay after a failure. */
   pollMs: number;
   batchSize?: number;
+  /** How often the shards that have backfill work are started again if their run ended (terminated, failed). */
+  reconcileMs?: number;
 }
 
 export interface Relay {
@@ -54,6 +57,7 @@ export interface Relay {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+const RECONCILE_MS = 5_000;
 const CALL_TIMEOUT_MS = 5_000;
 /** Temporal calls in flight at once, however many shards a round or a toggle reaches. */
 const PARALLEL_CALLS = 16;
@@ -78,7 +82,8 @@ async function inBatches<T>(items: T[], size: number, call: (item: T) => Promise
  * - An enrollment decided by hand starts its enrollment workflow; a retry of a failed action starts its retry
  *   workflow (`retry/<enrollmentId>/<actionId>/<attempt>`).
  * - Beside the outbox, unenroll jobs signal a workflow's running and waiting enrollments (all of them, or one
- *   record's) to end, a page at a time (`workUnenrollJobs`).
+ *   record's) to end, a page at a time (`workUnenrollJobs`), and every `reconcileMs` the automation workflow shards
+ *   that have backfill work are started again if their run is gone (`restartBackfillShards`).
  * A row is marked delivered only once Temporal has accepted every call for it; while Temporal is unreachable it stays
  * and is retried with growing gaps. Redelivery is safe: automation workflows drop event ids they have seen, and an
  * enrollment's workflow id (workflow, record, event) or a retry's is never started twice.
@@ -219,6 +224,31 @@ export function createRelay(deps: RelayDeps): Relay {
       }
     }
     return more;
+  }
+
+  /**
+   * Starts again each automation workflow shard that has part of a running backfill of an enabled workflow and no
+   * running run (someone terminated it, or it failed): nothing else would, as a backfill has no event of its own to
+   * deliver. The new run looks for the backfill and goes on from its parts' counted places. A shard that runs already
+   * is left alone (the start is refused: no signal, no history).
+   */
+  async function restartBackfillShards(): Promise<void> {
+    for (const { workflowId, shards } of await listBackfillShards(deps.pool)) {
+      await inBatches(shards, PARALLEL_CALLS, (shard) =>
+        withDeadline(deps.temporal, CALL_TIMEOUT_MS, async () => {
+          try {
+            await deps.temporal.workflow.start<typeof automationWorkflow>('automationWorkflow', {
+              workflowId: automationWorkflowId(workflowId, shard),
+              taskQueue: deps.taskQueue,
+              args: [{ workflowId, shard, backfill: {} }],
+            });
+            deps.log.info({ workflowId, shard }, 'started again an automation workflow with backfill work');
+          } catch (error) {
+            if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          }
+        }),
+      );
+    }
   }
 
   /** Starts one retry's workflow; one started before (a redelivered row) counts as started. */
@@ -362,6 +392,18 @@ export function createRelay(deps: RelayDeps): Relay {
     listener = current;
   }
 
+  let reconciledAt = 0;
+  async function reconcile(): Promise<void> {
+    if (Date.now() - reconciledAt < (deps.reconcileMs ?? RECONCILE_MS)) return;
+    reconciledAt = Date.now();
+    try {
+      await restartBackfillShards();
+    } catch (error) {
+      // Tried again at the next pass; deliveries go on meanwhile.
+      deps.log.warn({ err: error }, 'could not start again the automation workflows of running backfills');
+    }
+  }
+
   async function run(): Promise<void> {
     let backoff = deps.pollMs;
     while (running) {
@@ -369,6 +411,7 @@ export function createRelay(deps: RelayDeps): Relay {
         await listen();
         await deliverPending();
         if (await workUnenrollJobs()) notified = true;
+        await reconcile();
         backoff = deps.pollMs;
         await sleepUntilWoken(deps.pollMs);
       } catch (error) {
