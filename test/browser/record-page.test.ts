@@ -175,6 +175,39 @@ describe('console: the record page', () => {
     await page.context().close();
   });
 
+  it('shows the latest 50 lines and older ones on demand, and keeps the reader’s place as new lines come in', async () => {
+    const busy = await createRecord(stack, { pipelineId, stageId: 'new' });
+    for (let n = 1; n <= 59; n += 1) {
+      await stack.http.patch(`/api/records/${busy}`).send({ properties: { n } }).expect(200);
+    }
+    const lines = await timeline(stack, busy);
+    expect(lines).toHaveLength(60);
+
+    const page = await signIn(browser, stack.api.url, ADMIN_TOKEN, { width: 1280, height: 600 });
+    await page.goto(`${stack.api.url}/#/records/${encodeURIComponent(busy)}`);
+    await waitForShownLines(page, lines.slice(-50), names);
+    await page.getByRole('button', { name: 'Older (10 more)' }).click();
+    await waitForShownLines(page, lines, names);
+    expect(await page.getByRole('button', { name: /^Older/ }).count()).toBe(0);
+
+    // The line the reader looks at, marked: after the new line is added above it, it must not have moved.
+    await page.evaluate(`document.querySelectorAll('.timeline-line')[30].dataset.watched = 'yes'`);
+    const watched = `document.querySelector('.timeline-line[data-watched]')`;
+    await page.evaluate(`${watched}.scrollIntoView({ block: 'center' })`);
+    const topBefore: number = await page.evaluate(`${watched}.getBoundingClientRect().top`);
+    await stack.http
+      .patch(`/api/records/${busy}`)
+      .send({ properties: { n: 60 } })
+      .expect(200);
+    const withNewLine = await timeline(stack, busy);
+    expect(withNewLine.at(-1)?.detail).toContain('property "n" changed: 59 → 60');
+    await waitForShownLines(page, withNewLine, names);
+    const topAfter: number = await page.evaluate(`${watched}.getBoundingClientRect().top`);
+    // Scroll anchoring keeps it in place to within a pixel (it scrolls by whole pixels, the layout is subpixel).
+    expect(Math.abs(topAfter - topBefore)).toBeLessThanOrEqual(1);
+    await page.context().close();
+  });
+
   it('says there is no such record, with the API’s detail', async () => {
     const missing = unique('rec-missing');
     const answer = await stack.http.get(`/api/records/${missing}`);

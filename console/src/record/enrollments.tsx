@@ -46,7 +46,7 @@ export function Enrollments({ recordId, workflows }: { recordId: string; workflo
   );
 
   return (
-    <section class="record-section" aria-labelledby="enrollments-heading">
+    <section aria-labelledby="enrollments-heading">
       <h2 id="enrollments-heading">Enrollments</h2>
       <ProblemMessage error={enrollments.error} />
       {!enrollments.data && !enrollments.error && <p class="muted">Reading the enrollments…</p>}

@@ -27,7 +27,7 @@ export function Tasks({ recordId }: { recordId: string }) {
   const { api } = useApp();
   const tasks = useResource(() => readAll<Task>(api, '/api/tasks', recordId), recordId, { pollMs: POLL_MS });
   return (
-    <section class="record-section" aria-labelledby="tasks-heading">
+    <section aria-labelledby="tasks-heading">
       <h2 id="tasks-heading">Tasks</h2>
       <ProblemMessage error={tasks.error} />
       {!tasks.data && !tasks.error && <p class="muted">Reading the tasks…</p>}
@@ -74,7 +74,7 @@ export function Emails({ recordId }: { recordId: string }) {
     pollMs: POLL_MS,
   });
   return (
-    <section class="record-section" aria-labelledby="emails-heading">
+    <section aria-labelledby="emails-heading">
       <h2 id="emails-heading">Emails</h2>
       <ProblemMessage error={emails.error} />
       {!emails.data && !emails.error && <p class="muted">Reading the emails…</p>}

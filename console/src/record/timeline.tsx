@@ -52,7 +52,7 @@ export function Timeline({ recordId, workflowNames }: { recordId: string; workfl
   const arrived = firstRead.current === undefined ? 0 : items.length - firstRead.current;
 
   return (
-    <section class="record-timeline" aria-labelledby="timeline-heading">
+    <section aria-labelledby="timeline-heading">
       <h2 id="timeline-heading">Timeline</h2>
       <form class="timeline-filters" onSubmit={(event) => event.preventDefault()}>
         <div class="field">
