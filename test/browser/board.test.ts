@@ -360,6 +360,27 @@ describe('console: the board', () => {
     await phone.context().close();
   });
 
+  it('shows another admin’s new workflow without a reload, one with another trigger under "Other triggers"', async () => {
+    const page = await openBoard(scratchPipelineId);
+    const name = unique('On tier change');
+    await stack.http
+      .post('/api/workflows')
+      .send({
+        pipelineId: scratchPipelineId,
+        name,
+        trigger: { type: 'property_changed', property: 'tier' },
+        actions: [{ type: 'create_task', config: { title: 'Check the new tier' } }],
+      })
+      .expect(201);
+    const others = page.getByRole('region', { name: 'Other triggers' });
+    const card = others.getByRole('article', { name });
+    await card.waitFor({ timeout: 15_000 });
+    await card.getByText('When tier changes').waitFor();
+    await card.getByRole('button', { name: 'Edit Create task “Check the new tier”' }).waitFor();
+    expect(await page.locator('.stage-column').getByRole('article', { name }).count()).toBe(0);
+    await page.context().close();
+  });
+
   it('sets a ticket pipeline’s templated automation, and shows the 422 beside the status it needs', async () => {
     const pipeline = await stack.http
       .post('/api/pipelines')
