@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Action } from '../../../src/domain';
 import { ApiError, apiPath } from '../api';
 import { type Draft, draftFrom, shownPaths, valueFrom } from '../schema-form/draft';
@@ -43,6 +43,7 @@ export function ActionEditor({ workflowId, mode, onSaved, onCancel }: ActionEdit
   const [draft, setDraft] = useState<Draft>();
   const [error, setError] = useState<ApiError>();
   const [saving, setSaving] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
     loadActionTypes().then(
@@ -65,6 +66,11 @@ export function ActionEditor({ workflowId, mode, onSaved, onCancel }: ActionEdit
   }, []);
 
   const model = types?.find((candidate) => candidate.type === type);
+  const editReady = mode.kind === 'edit' && draft !== undefined;
+  useEffect(() => {
+    // The dialog opened (and took focus) before the edit form was there: move focus to its first field.
+    if (editReady) form.current?.querySelector<HTMLElement>('input, select, textarea')?.focus();
+  }, [editReady]);
   // The API names config fields under the body it was sent: `body.action.config.…` (add) or `body.config.…` (edit).
   const configPath = mode.kind === 'add' ? 'body.action.config' : 'body.config';
 
@@ -109,6 +115,7 @@ export function ActionEditor({ workflowId, mode, onSaved, onCancel }: ActionEdit
   return (
     <Dialog title={title} onClose={onCancel}>
       <form
+        ref={form}
         class="action-editor"
         noValidate
         onSubmit={(event) => {
@@ -122,7 +129,6 @@ export function ActionEditor({ workflowId, mode, onSaved, onCancel }: ActionEdit
             <select
               id={TYPE_SELECT_ID}
               required
-              disabled={!types}
               value={type}
               onChange={(event) => chooseType(event.currentTarget.value)}
             >

@@ -55,19 +55,16 @@ function Hint({ id, hint }: { id: string; hint: string | undefined }) {
 
 function Label({ id, label, required }: { id: string; label: string; required: boolean }) {
   return (
-    <label for={id}>
+    <label for={id} class={required ? 'required' : undefined}>
       {label}
-      {required && <RequiredMark />}
     </label>
   );
 }
 
-const RequiredMark = () => (
-  <span class="required-mark" title="required">
-    {' '}
-    *
-  </span>
-);
+/** The legend of a group; a required one gets the same star as a required input's label. */
+function Legend({ label, required }: { label: string; required: boolean }) {
+  return <legend class={required ? 'required' : undefined}>{label}</legend>;
+}
 
 export function Field(props: FieldProps) {
   switch (props.model.kind) {
@@ -208,10 +205,7 @@ function ObjectField(props: FieldProps) {
   }
   return (
     <fieldset class="field-group" id={id} aria-describedby={describedBy(props, hint)}>
-      <legend>
-        {props.label}
-        {props.required && <RequiredMark />}
-      </legend>
+      <Legend label={props.label} required={props.required} />
       <Hint id={id} hint={hint} />
       <FieldError error={error} path={path} id={id} />
       {fields}
@@ -227,10 +221,7 @@ function ListField(props: FieldProps) {
   const itemName = model.itemLabel.toLowerCase();
   return (
     <fieldset class="field-group" id={id} aria-describedby={describedBy(props, hint)}>
-      <legend>
-        {props.label}
-        {props.required && <RequiredMark />}
-      </legend>
+      <Legend label={props.label} required={props.required} />
       <Hint id={id} hint={hint} />
       <FieldError error={error} path={path} id={id} />
       {draft.items.map((item, index) => (
@@ -268,10 +259,7 @@ function MultiField(props: FieldProps) {
   const hint = hintOf(model);
   return (
     <fieldset class="field-group field-multi" id={id} aria-describedby={describedBy(props, hint)}>
-      <legend>
-        {props.label}
-        {props.required && <RequiredMark />}
-      </legend>
+      <Legend label={props.label} required={props.required} />
       <Hint id={id} hint={hint} />
       <div class="multi-options">
         {model.options.map((option) => (
@@ -306,10 +294,7 @@ function MapField(props: FieldProps) {
   const entryName = model.entryLabel.toLowerCase();
   return (
     <fieldset class="field-group" id={id} aria-describedby={describedBy(props, hint)}>
-      <legend>
-        {props.label}
-        {props.required && <RequiredMark />}
-      </legend>
+      <Legend label={props.label} required={props.required} />
       <Hint id={id} hint={hint} />
       <FieldError error={error} path={path} id={id} />
       {draft.entries.map((entry, index) => {
