@@ -156,35 +156,37 @@ export function EnrollmentsTab({
                     <td data-label="Ended">
                       <Time at={enrollment.endedAt} />
                     </td>
-                    <td class="row-actions">
-                      {temporalUrl && (
-                        <a
-                          href={temporalUrl}
-                          target="_blank"
-                          rel="noopener noreferrer"
-                          aria-label={`Temporal UI: the enrollment of ${enrollment.recordId}`}
-                        >
-                          Temporal UI
-                        </a>
-                      )}
-                      {canConfigure && (
-                        <a
-                          href={href({ page: 'workflow', workflowId: workflow.id, tab: 'test' })}
-                          aria-label={`Test run: ${enrollment.recordId}`}
-                          onClick={() => onTestRun(enrollment.recordId)}
-                        >
-                          Test run
-                        </a>
-                      )}
-                      {canConfigure && live && !workflow.templated && (
-                        <button
-                          type="button"
-                          aria-label={`Unenroll ${enrollment.recordId}`}
-                          onClick={() => void unenroll(enrollment.recordId)}
-                        >
-                          Unenroll
-                        </button>
-                      )}
+                    <td>
+                      <div class="row-actions">
+                        {temporalUrl && (
+                          <a
+                            href={temporalUrl}
+                            target="_blank"
+                            rel="noopener noreferrer"
+                            aria-label={`Temporal UI: the enrollment of ${enrollment.recordId}`}
+                          >
+                            Temporal UI
+                          </a>
+                        )}
+                        {canConfigure && (
+                          <a
+                            href={href({ page: 'workflow', workflowId: workflow.id, tab: 'test' })}
+                            aria-label={`Test run: ${enrollment.recordId}`}
+                            onClick={() => onTestRun(enrollment.recordId)}
+                          >
+                            Test run
+                          </a>
+                        )}
+                        {canConfigure && live && !workflow.templated && (
+                          <button
+                            type="button"
+                            aria-label={`Unenroll ${enrollment.recordId}`}
+                            onClick={() => void unenroll(enrollment.recordId)}
+                          >
+                            Unenroll
+                          </button>
+                        )}
+                      </div>
                     </td>
                   </tr>
                 );

@@ -37,12 +37,17 @@ export function WorkflowHeader({
       </p>
       <div class="workflow-title">
         <h1>{workflow.name}</h1>
-        <Switch
-          on={workflow.enabled}
-          label={workflow.enabled ? 'Workflow is on' : 'Workflow is off'}
-          disabled={!canConfigure || workflow.templated}
-          onToggle={() => setAsking(true)}
-        />
+        {canConfigure && !workflow.templated ? (
+          <Switch
+            on={workflow.enabled}
+            label={workflow.enabled ? 'Workflow is on' : 'Workflow is off'}
+            onToggle={() => setAsking(true)}
+          />
+        ) : (
+          <span class={`state ${workflow.enabled ? 'on' : 'off'}`}>
+            {workflow.enabled ? 'Workflow is on' : 'Workflow is off'}
+          </span>
+        )}
       </div>
       <p class="trigger">
         {triggerInWords(workflow.trigger, pipeline)} · version {workflow.version}

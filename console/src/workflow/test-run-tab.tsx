@@ -16,9 +16,9 @@ interface TestRun {
 }
 
 const OUTCOMES: Record<TestRunStep['outcome'], { icon: string; label: string }> = {
-  run: { icon: '▶', label: 'runs' },
-  skip: { icon: '⤼', label: 'skipped' },
-  wait: { icon: '⏸', label: 'waits' },
+  run: { icon: '✓', label: 'runs' },
+  skip: { icon: '↷', label: 'skipped' },
+  wait: { icon: '◷', label: 'waits' },
 };
 
 /**
