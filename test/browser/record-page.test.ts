@@ -69,6 +69,10 @@ describe('console: the record page', () => {
       actions: [
         { type: 'create_task', config: { title: 'Call {{record.properties.company}}' } },
         { type: 'set_property', config: { property: 'called', value: 'yes' } },
+        {
+          type: 'send_internal_notification',
+          config: { to: { owner: true }, subject: 'Qualified: {{record.properties.company}}', body: 'Call them.' },
+        },
       ],
     });
     // Triggered by the same move, it refuses the record: a not_enrolled line of another workflow.
@@ -94,7 +98,7 @@ describe('console: the record page', () => {
     await stack?.stop();
   });
 
-  it('opens a record by its id and shows, without a reload, the task, timeline and enrollment a move causes', async () => {
+  it('opens a record by its id and shows, without a reload, the task, email, timeline and enrollment a move causes', async () => {
     const page = await signIn(browser, stack.api.url, ADMIN_TOKEN);
     await page.getByLabel('Record id').fill(recordId);
     await page.getByRole('button', { name: 'Open record' }).click();
@@ -117,6 +121,15 @@ describe('console: the record page', () => {
 
     await page.getByRole('rowheader', { name: 'Call Acme' }).waitFor({ timeout: 30_000 });
     expect(await taskTitles(stack, recordId)).toEqual(['Call Acme']);
+
+    await page.getByRole('rowheader', { name: 'Qualified: Acme' }).waitFor();
+    const emails = await stack.http.get(`/api/emails?recordId=${recordId}`).expect(200);
+    expect(emails.body.items).toMatchObject([
+      { subject: 'Qualified: Acme', to: 'owner@example.com', kind: 'internal' },
+    ]);
+    const emailRow = await page.getByRole('row', { name: /Qualified: Acme/ }).textContent();
+    expect(emailRow).toContain('owner@example.com');
+    expect(emailRow).toContain('internal');
 
     await waitForTimeline(stack, recordId, 'enrollment_completed', qualify.id);
     const lines = await timeline(stack, recordId);
