@@ -33,9 +33,10 @@ export function DeleteActionDialog({
   };
   return (
     <Dialog title={`Delete ${actionName(action)}`} onClose={onCancel}>
-      <p>
-        Records already past it are not affected. Enrollments waiting at a deleted action go on or end, as the API says.
-      </p>
+      <ul class="hint">
+        <li>Only this action: its neighbours are joined; an enrollment at it goes on with the next action.</li>
+        <li>This action and all following: the rest of its list goes too; an enrollment at any of them ends.</li>
+      </ul>
       <ProblemMessage error={error} />
       <div class="actions-row">
         <button type="button" onClick={onCancel}>
