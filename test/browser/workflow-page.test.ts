@@ -208,6 +208,34 @@ describe('console: the workflow page', () => {
     await phone.context().close();
   });
 
+  it('leaves the Temporal UI link out when the API does not know where the Temporal UI is', async () => {
+    // A stack of its own with the default settings (no TEMPORAL_UI_URL); no worker is needed, as an enrollment by
+    // hand is listed as soon as the request has decided it.
+    const plain = await startTestStack({ worker: false });
+    try {
+      const ownPipelineId = await createDealPipeline(plain);
+      const workflowId = await createWorkflow(plain, {
+        pipelineId: ownPipelineId,
+        name: 'No Temporal UI',
+        trigger: { type: 'stage_entered', stageId: 'qualified' },
+      });
+      await enableWorkflow(plain, workflowId);
+      const recordId = await createRecord(plain, { pipelineId: ownPipelineId, stageId: 'new' });
+      await plain.http.post(`/api/workflows/${workflowId}/enrollments`).send({ recordId }).expect(202);
+      expect((await plain.http.get('/api/session')).body.temporal.uiUrl).toBeNull();
+
+      const page = await signIn(browser, plain.api.url, ADMIN_TOKEN);
+      await page.goto(`${plain.api.url}/#/workflows/${encodeURIComponent(workflowId)}/enrollments`);
+      const row = page.locator('tr', { has: page.getByRole('link', { name: recordId, exact: true }) });
+      await row.waitFor();
+      await row.getByRole('link', { name: `Test run: ${recordId}` }).waitFor();
+      expect(await row.getByRole('link', { name: /Temporal UI/ }).count()).toBe(0);
+      await page.context().close();
+    } finally {
+      await plain.stop();
+    }
+  });
+
   describe('with a failing webhook', () => {
     let server: http.Server;
     let fixed = false;
