@@ -71,6 +71,19 @@ describe('console: the action editor', () => {
     const dialog = page.getByRole('dialog', { name: 'Add an action' });
     await dialog.getByLabel('Action type').waitFor();
     expect(await page.evaluate(FOCUSED_LABEL)).toBe('Action type');
+    // Every type the server publishes, named as the board's cards name them.
+    expect(await dialog.getByLabel('Action type').locator('option:not([disabled])').allTextContents()).toEqual([
+      'Delay',
+      'Create task',
+      'Send internal notification',
+      'Send email',
+      'Set property',
+      'Set stage',
+      'Webhook',
+      'Branch if',
+      'Branch by value',
+      'Random split',
+    ]);
     await dialog.getByLabel('Action type').selectOption({ label: 'Create task' });
     await page.keyboard.press('Tab');
     expect(await page.evaluate(FOCUSED_LABEL)).toBe('Title');
@@ -274,6 +287,32 @@ describe('console: the action editor', () => {
     await again.getByRole('button', { name: 'Save' }).click();
     await again.waitFor({ state: 'detached' });
     expect((await storedActions(workflow.id))[0]!.config).toEqual({ property: 'tier', value: 42 });
+    await page.context().close();
+  });
+
+  it('adds a random split with two splits and empty lanes; percents that do not add up are refused beside the splits', async () => {
+    const workflow = await makeWorkflow();
+    const page = await openBoard();
+    const dialog = await addFirstAction(page, workflow.name, 'Random split');
+    const splits = dialog.getByRole('group', { name: 'Splits' });
+    await splits.getByRole('group', { name: 'Split 1' }).getByLabel('Percent').fill('30');
+    await splits.getByRole('group', { name: 'Split 2' }).getByLabel('Percent').fill('60');
+    await dialog.getByRole('button', { name: 'Add action' }).click();
+    await splits.locator('.field-error').waitFor();
+    expect(await splits.locator('.field-error').textContent()).toBe('percents must add up to 100; they add up to 90');
+    expect(await descriptionOf(page, splits)).toContain('add up to 100');
+    expect(await storedActions(workflow.id)).toEqual([]);
+
+    await splits.getByRole('group', { name: 'Split 2' }).getByLabel('Percent').fill('70');
+    await dialog.getByRole('button', { name: 'Add action' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const [random] = await storedActions(workflow.id);
+    expect(random!.config).toEqual({
+      splits: [
+        { percent: 30, actions: [] },
+        { percent: 70, actions: [] },
+      ],
+    });
     await page.context().close();
   });
 

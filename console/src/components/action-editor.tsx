@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Action } from '../../../src/domain';
 import { ApiError, apiPath } from '../api';
+import { ActionTypeLabels } from '../board/action-summary';
 import { type Draft, draftFrom, shownPaths, valueFrom } from '../schema-form/draft';
 import { Field } from '../schema-form/fields';
 import { loadActionTypes } from '../schema-form/openapi';
@@ -28,6 +29,10 @@ export interface ActionEditorProps {
 }
 
 const TYPE_SELECT_ID = 'action-type';
+
+/** A type's name as the board's cards write it; the schema's own (humanized) for a type the console has no name for. */
+const typeLabel = (model: ActionTypeModel): string =>
+  (ActionTypeLabels as Partial<Record<string, string>>)[model.type] ?? model.label;
 const CONFIG_ID = 'action-config';
 
 /**
@@ -108,7 +113,7 @@ export function ActionEditor({ workflowId, mode, onSaved, onCancel }: ActionEdit
     }
   };
 
-  const title = mode.kind === 'add' ? 'Add an action' : `Edit “${model?.label ?? mode.action.type}”`;
+  const title = mode.kind === 'add' ? 'Add an action' : `Edit “${model ? typeLabel(model) : mode.action.type}”`;
   const shown = model && draft ? shownPaths(model.config, draft, configPath) : [];
   const unknownType = mode.kind === 'edit' && types && !model;
 
@@ -137,14 +142,14 @@ export function ActionEditor({ workflowId, mode, onSaved, onCancel }: ActionEdit
               </option>
               {types?.map((candidate) => (
                 <option key={candidate.type} value={candidate.type}>
-                  {candidate.label}
+                  {typeLabel(candidate)}
                 </option>
               ))}
             </select>
           </div>
         ) : (
           <p class="action-editor-type">
-            Type: <strong>{model?.label ?? mode.action.type}</strong>
+            Type: <strong>{model ? typeLabel(model) : mode.action.type}</strong>
           </p>
         )}
         {unknownType && (
@@ -159,7 +164,7 @@ export function ActionEditor({ workflowId, mode, onSaved, onCancel }: ActionEdit
             onChange={setDraft}
             path={configPath}
             id={CONFIG_ID}
-            label={model.label}
+            label={typeLabel(model)}
             required
             error={error}
             bare
