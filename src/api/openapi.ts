@@ -6,6 +6,7 @@ import {
   CommentInputSchema,
   RetryActionSchema,
   TestRunSchema,
+  GOAL_MET_REASON,
   CommentSchema,
   CreatePipelineSchema,
   CreateRecordSchema,
@@ -28,10 +29,12 @@ import {
   Permissions,
   PipelineSchema,
   PutTicketStatusAutomationSchema,
+  RecordEnrollmentsQuerySchema,
   roleAllows,
   RoleSchema,
   TasksQuerySchema,
   TicketStatusAutomationSchema,
+  TimelineQuerySchema,
   UpdateTemplateSchema,
 } from '../domain';
 import { EnableWorkflowSchema } from '../domain/backfill';
@@ -446,11 +449,21 @@ const ROUTES: readonly RouteSpec[] = [
     method: 'get',
     path: '/api/records/{id}/timeline',
     operationId: 'getRecordTimeline',
-    summary: 'What happened to a record, oldest first',
+    summary: 'What happened to a record, oldest first (newest first with order=desc)',
     tag: 'Records',
     permissions: [read, ingest],
-    query: PageOnlyQuerySchema,
+    query: TimelineQuerySchema,
     success: { status: 200, description: 'The timeline lines.', schema: pageOf(anyObject) },
+  },
+  {
+    method: 'get',
+    path: '/api/records/{id}/enrollments',
+    operationId: 'listRecordEnrollments',
+    summary: 'A record’s enrollments in every workflow',
+    tag: 'Records',
+    permissions: [read, ingest],
+    query: RecordEnrollmentsQuerySchema,
+    success: { status: 200, description: 'The enrollments, oldest first.', schema: pageOf(anyObject) },
   },
 
   // Email events
@@ -707,10 +720,11 @@ const ROUTES: readonly RouteSpec[] = [
     body: 'TestRun',
     success: {
       status: 200,
-      description: 'Whether the record would enroll (and why not), and each step it would take.',
+      description:
+        'Whether the record would enroll (and why not), each step it would take, and how the enrollment would end.',
       schema: {
         type: 'object',
-        required: ['wouldEnroll', 'enabled', 'steps'],
+        required: ['wouldEnroll', 'enabled', 'steps', 'endedBy'],
         properties: {
           wouldEnroll: { type: 'boolean' },
           reason: { type: 'string' },
@@ -729,6 +743,12 @@ const ROUTES: readonly RouteSpec[] = [
               },
             },
           },
+          endedBy: {
+            enum: ['completed', 'goal'],
+            description: "'goal': the record would meet settings.goal before the action `stoppedBefore`",
+          },
+          endReason: { const: GOAL_MET_REASON, description: "with endedBy 'goal': the enrollment's unenrolled reason" },
+          stoppedBefore: { type: 'string', description: "with endedBy 'goal': the action it would not take" },
         },
       },
     },

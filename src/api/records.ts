@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { enqueuePropertyChanged, enqueueStageEntered } from '../db/outbox';
+import { listEnrollments } from '../db/enrollments';
 import { getPipeline } from '../db/pipelines';
 import type { Queryable } from '../db/pool';
 import { getRecord, insertRecord, mergeProperties, updateRecord } from '../db/records';
@@ -11,6 +12,8 @@ import {
   CreateRecordSchema,
   PatchRecordSchema,
   Permissions,
+  RecordEnrollmentsQuerySchema,
+  TimelineQuerySchema,
   type Pipeline,
   propertiesProblem,
   propertyChangedEvent,
@@ -20,7 +23,7 @@ import { allow } from './auth';
 import type { ApiDeps } from './deps';
 import { answerOnce } from './idempotency';
 import { conflict, notFound, unprocessable } from './problem';
-import { checkVersion, parseIfMatch, parseInput, parsePageOnly, pathId } from './validate';
+import { checkVersion, pageRequest, parseIfMatch, parseInput, pathId } from './validate';
 
 export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
   const router = Router();
@@ -116,8 +119,16 @@ export function createRecordsRouter({ pool, newId, clock }: ApiDeps): Router {
 
   router.get('/:id/timeline', allow(Permissions.read, Permissions.ingest), async (req, res) => {
     const id = pathId(req, 'id', 'record');
+    const query = parseInput(TimelineQuerySchema, req.query, 'query');
     if (!(await getRecord(pool, id))) throw notFound('record', id);
-    res.json(await listTimeline(pool, id, parsePageOnly(req)));
+    res.json(await listTimeline(pool, id, pageRequest(query), query.order));
+  });
+
+  router.get('/:id/enrollments', allow(Permissions.read, Permissions.ingest), async (req, res) => {
+    const id = pathId(req, 'id', 'record');
+    const query = parseInput(RecordEnrollmentsQuerySchema, req.query, 'query');
+    if (!(await getRecord(pool, id))) throw notFound('record', id);
+    res.json(await listEnrollments(pool, { recordId: id, status: query.status }, pageRequest(query)));
   });
 
   return router;

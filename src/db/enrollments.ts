@@ -130,6 +130,7 @@ export async function updateEnrollment(
 
 interface EnrollmentRow {
   id: string;
+  workflow_id: string;
   record_id: string;
   status: EnrollmentStatus;
   current_action_id: string | null;
@@ -138,18 +139,20 @@ interface EnrollmentRow {
   ended_at: Date | null;
 }
 
+/** Enrollments of a workflow, of a record, or of a record in a workflow, in the order they were made. */
 export async function listEnrollments(
   db: Queryable,
-  filter: { workflowId: string; recordId?: string; status?: string },
+  filter: ({ workflowId: string; recordId?: string } | { workflowId?: string; recordId: string }) & { status?: string },
   page: PageRequest,
 ): Promise<Page<Enrollment>> {
   const { rows } = await db.query<EnrollmentRow & { seq: string }>(
-    `SELECT * FROM enrollments WHERE workflow_id = $1 AND ($2::text IS NULL OR record_id = $2)
+    `SELECT * FROM enrollments WHERE ($1::text IS NULL OR workflow_id = $1) AND ($2::text IS NULL OR record_id = $2)
        AND ($3::text IS NULL OR status = $3) AND ($4::bigint IS NULL OR seq > $4) ORDER BY seq LIMIT $5`,
-    [filter.workflowId, filter.recordId ?? null, filter.status ?? null, page.after ?? null, page.limit + 1],
+    [filter.workflowId ?? null, filter.recordId ?? null, filter.status ?? null, page.after ?? null, page.limit + 1],
   );
   return toPage(rows, page, bySeq, (row) => ({
     id: row.id,
+    workflowId: row.workflow_id,
     recordId: row.record_id,
     status: row.status,
     ...(row.current_action_id && { currentActionId: row.current_action_id }),

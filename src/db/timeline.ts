@@ -84,11 +84,19 @@ interface TimelineRow {
   detail: string;
 }
 
-/** A record's timeline, oldest first. */
-export async function listTimeline(db: Queryable, recordId: string, page: PageRequest): Promise<Page<TimelineItem>> {
+/** A record's timeline, oldest first, or newest first with `order: 'desc'` (a page's cursor then goes back in time). */
+export async function listTimeline(
+  db: Queryable,
+  recordId: string,
+  page: PageRequest,
+  order: 'asc' | 'desc' = 'asc',
+): Promise<Page<TimelineItem>> {
   const { rows } = await db.query<TimelineRow & { id: string }>(
-    `SELECT id, at, kind, workflow_id, enrollment_id, action_id, event_id, detail FROM timeline
-     WHERE record_id = $1 AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+    order === 'asc'
+      ? `SELECT id, at, kind, workflow_id, enrollment_id, action_id, event_id, detail FROM timeline
+         WHERE record_id = $1 AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3`
+      : `SELECT id, at, kind, workflow_id, enrollment_id, action_id, event_id, detail FROM timeline
+         WHERE record_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
     [recordId, page.after ?? null, page.limit + 1],
   );
   return toPage(

@@ -8,9 +8,10 @@ export const EnrollmentStatuses = {
 } as const;
 export type EnrollmentStatus = (typeof EnrollmentStatuses)[keyof typeof EnrollmentStatuses];
 
-/** One enrollment, as `GET /api/workflows/:id/enrollments` lists it; `id` is also its Temporal workflow id. */
+/** One enrollment, as `GET /api/workflows/:id/enrollments` and `GET /api/records/:id/enrollments` list it; `id` is also its Temporal workflow id. */
 export interface Enrollment {
   id: string;
+  workflowId: string;
   recordId: string;
   status: EnrollmentStatus;
   currentActionId?: string;

@@ -24,6 +24,14 @@ export const EnrollmentsQuerySchema = PageQuerySchema.extend({
   status: z.enum(['running', 'waiting', 'completed', 'cancelled', 'failed']).optional(),
 }).strict();
 
+/** `GET /api/records/:id/timeline`: oldest first unless `order=desc` (newest first, paging back in time). */
+export const TimelineQuerySchema = PageQuerySchema.extend({
+  order: z.enum(['asc', 'desc']).default('asc'),
+}).strict();
+
+/** `GET /api/records/:id/enrollments`: the record's enrollments in every workflow. */
+export const RecordEnrollmentsQuerySchema = EnrollmentsQuerySchema.omit({ recordId: true });
+
 export const TasksQuerySchema = PageQuerySchema.extend({ recordId: IdSchema.optional() }).strict();
 
 export const EmailsQuerySchema = PageQuerySchema.extend({
