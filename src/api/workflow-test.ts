@@ -14,7 +14,8 @@ import { requireWorkflow } from './workflows';
 /**
  * `POST /api/workflows/:id/test`: what the workflow would do for a record now, writing nothing. The enrollment
  * rules are those of a real enrollment, checked as if the workflow were on (a draft can be tested); the steps are
- * walked by `walkTestRun`, on the same decisions as the enrollment workflow.
+ * walked by `walkTestRun`, on the same decisions as the enrollment workflow, up to where the workflow's goal would
+ * end the enrollment (`endedBy`). The goal is no enrollment rule: a record that meets it already still enrolls.
  */
 export function createWorkflowTestRouter({ pool, clock }: ApiDeps): Router {
   const router = Router();
@@ -45,14 +46,15 @@ export function createWorkflowTestRouter({ pool, clock }: ApiDeps): Router {
       const template = templates.has(templateId) ? undefined : await getEmailTemplate(pool, templateId);
       if (template) templates.set(templateId, template);
     }
-    const steps = walkTestRun({
+    const run = walkTestRun({
       actions: workflow.actions,
+      goal: workflow.settings.goal,
       schedule: { executionWindow: workflow.settings.executionWindow, pauseDates: workflow.settings.pauseDates },
       record,
       now: clock(),
       templates,
     });
-    res.json({ wouldEnroll: !reason, ...(reason && { reason }), enabled: workflow.enabled, steps });
+    res.json({ wouldEnroll: !reason, ...(reason && { reason }), enabled: workflow.enabled, ...run });
   });
 
   return router;

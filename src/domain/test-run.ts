@@ -1,5 +1,6 @@
 import { type EffectActionType, isEffectAction } from './action-routes';
 import type { Action } from './actions';
+import type { ConditionGroup } from './conditions';
 import {
   emailAudience,
   emailDetail,
@@ -14,6 +15,7 @@ import type { CrmRecord } from './record';
 import { fillSecrets } from './secrets';
 import { chooseBranch, delayOutcome, type EffectSchedule, effectWait, isBranch } from './steps';
 import { renderTemplate } from './template';
+import { GOAL_MET_REASON, goalMet } from './triggering';
 import { enterBranch, nextStep, startWalk } from './walk';
 import { renderWebhookUrl, secretMark } from './webhook';
 
@@ -36,8 +38,19 @@ export interface PreviewTemplate {
   transactional: boolean;
 }
 
+/**
+ * A test run's steps and how the enrollment would end: `completed` after its last action, or `goal` when the record
+ * meets the workflow's goal before an action is left to take (`stoppedBefore`); the enrollment then ends
+ * `unenrolled: <endReason>`.
+ */
+export type TestRun = { steps: TestRunStep[] } & (
+  { endedBy: 'completed' } | { endedBy: 'goal'; endReason: typeof GOAL_MET_REASON; stoppedBefore: string }
+);
+
 export interface TestRunInput {
   actions: Action[];
+  /** The workflow's goal (`settings.goal`), which ends the enrollment before the next action once the record meets it. */
+  goal?: ConditionGroup;
   /** The workflow's execution window and pause dates, which actions with side effects wait for. */
   schedule: EffectSchedule;
   record: Pick<CrmRecord, 'id' | 'objectType' | 'stageId' | 'properties' | 'ownerId' | 'contacts'>;
@@ -50,9 +63,11 @@ export interface TestRunInput {
  * (`nextStep`), the same branch and delay decisions (`steps.ts`) and the same sentences (`effects.ts`) as the
  * enrollment workflow and its activities. Time moves on with each delay, execution window and pause date; the
  * record changes as its own `set_property` and `set_stage` actions would change it, so later branches see what they
- * would see. A random split follows its first split (a real enrollment draws one), and says so.
+ * would see. A random split follows its first split (a real enrollment draws one), and says so. The goal is checked
+ * where the enrollment checks it (`goalMet`, read with each next step): before every action, the first included, on
+ * the record as the earlier steps left it; no check follows the last action, which completes the enrollment.
  */
-export function walkTestRun(input: TestRunInput): TestRunStep[] {
+export function walkTestRun(input: TestRunInput): TestRun {
   const steps: TestRunStep[] = [];
   let record = { ...input.record, properties: { ...input.record.properties } };
   let now = input.now;
@@ -61,6 +76,9 @@ export function walkTestRun(input: TestRunInput): TestRunStep[] {
   for (let taken = 0; taken <= Limits.actions; taken++) {
     const step = nextStep(input.actions, walk);
     if (step.kind === 'end') break;
+    if (goalMet({ goal: input.goal }, record)) {
+      return { steps, endedBy: 'goal', endReason: GOAL_MET_REASON, stoppedBefore: step.action.id };
+    }
     walk = step.walk;
     const { action } = step;
     const base = { actionId: action.id, type: action.type };
@@ -99,7 +117,7 @@ export function walkTestRun(input: TestRunInput): TestRunStep[] {
     steps.push({ ...base, outcome: preview.outcome, detail: preview.detail });
     if (preview.record) record = preview.record;
   }
-  return steps;
+  return { steps, endedBy: 'completed' };
 }
 
 type TestRecord = TestRunInput['record'];

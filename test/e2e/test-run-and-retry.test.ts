@@ -26,6 +26,21 @@ interface TestStep {
   wakeAt?: string;
 }
 
+/** How a test run says the enrollment would end. */
+interface TestEnd {
+  endedBy: 'completed' | 'goal';
+  endReason?: string;
+  stoppedBefore?: string;
+}
+
+/** The line a test run's ending stands for in the real timeline: `enrollment_completed`, or `unenrolled` with its reason. */
+const endLine = (end: TestEnd) =>
+  end.endedBy === 'goal'
+    ? { kind: 'unenrolled', detail: `unenrolled: ${end.endReason}` }
+    : { kind: 'enrollment_completed', detail: 'enrollment completed' };
+
+const ENDING_KINDS = ['enrollment_completed', 'unenrolled'];
+
 /** The lines an enrollment writes for its actions, in order, as (action, detail). */
 const actionLines = (lines: TimelineLine[], workflowId: string) =>
   lines
@@ -52,6 +67,28 @@ describe('operators test before they switch on, and repair what failed', () => {
 
   const testRun = (workflowId: string, recordId: string) =>
     stack.http.post(`/api/workflows/${workflowId}/test`).send({ recordId });
+
+  /** The record's timeline once the workflow's enrollment of it has ended, completed or unenrolled. */
+  const waitForEnd = (recordId: string, workflowId: string) =>
+    eventually(
+      async () => {
+        const lines = await timeline(stack, recordId);
+        return lines.some((line) => line.workflowId === workflowId && ENDING_KINDS.includes(line.kind))
+          ? lines
+          : undefined;
+      },
+      30_000,
+      `the end of the enrollment of ${recordId} in ${workflowId}`,
+    );
+
+  const linesOf = (lines: TimelineLine[], workflowId: string) =>
+    lines.filter((line) => line.workflowId === workflowId).map((line) => `${line.kind}: ${line.detail}`);
+
+  /** The workflow's last line in the timeline, as (kind, detail). */
+  const lastLine = (lines: TimelineLine[], workflowId: string) => {
+    const last = lines.filter((line) => line.workflowId === workflowId).at(-1);
+    return last && { kind: last.kind, detail: last.detail };
+  };
 
   describe('POST /api/workflows/:id/test', () => {
     it('walks a branching, delaying, emailing draft without writing anything, and the enrollment then takes that path', async () => {
@@ -167,6 +204,101 @@ describe('operators test before they switch on, and repair what failed', () => {
       });
     });
 
+    it('stops where its own set_stage meets the goal, as the enrollment does, and walks on where it does not', async () => {
+      // A pipeline of its own: no other case's workflow acts on these records.
+      const pipelineId = await createDealPipeline(stack);
+      const workflowId = await createWorkflow(stack, {
+        pipelineId,
+        name: 'Until won',
+        trigger: { type: 'stage_entered', stageId: 'qualified' },
+        settings: { goal: { any: [{ property: 'stageId', operator: 'eq', value: 'won' }] } },
+        actions: [
+          {
+            id: 'tier',
+            type: 'branch_if',
+            config: {
+              conditions: { all: [{ property: 'tier', operator: 'eq', value: 'gold' }] },
+              then: [{ id: 'win', type: 'set_stage', config: { stageId: 'won' } }],
+              else: [{ id: 'nurture', type: 'create_task', config: { title: 'Nurture' } }],
+            },
+          },
+          { id: 'handover', type: 'create_task', config: { title: 'Hand over' } },
+        ],
+      });
+      const gold = await createRecord(stack, { pipelineId, stageId: 'new', properties: { tier: 'gold' } });
+      const silver = await createRecord(stack, { pipelineId, stageId: 'new', properties: { tier: 'silver' } });
+      await waitForOutbox(stack);
+      const goldRun = (await testRun(workflowId, gold)).body;
+      const silverRun = (await testRun(workflowId, silver)).body;
+      expect(goldRun).toMatchObject({ endedBy: 'goal', endReason: 'goal met', stoppedBefore: 'handover' });
+      expect((goldRun.steps as TestStep[]).map((step) => [step.actionId, step.detail])).toEqual([
+        ['tier', 'conditions met: took "then"'],
+        ['win', 'moved record from stage "new" to "won"'],
+      ]);
+      expect(silverRun).toMatchObject({ endedBy: 'completed' });
+      expect(silverRun).not.toHaveProperty('stoppedBefore');
+      expect((silverRun.steps as TestStep[]).map((step) => step.actionId)).toEqual(['tier', 'nurture', 'handover']);
+
+      await enableWorkflow(stack, workflowId);
+      for (const recordId of [gold, silver]) await moveRecord(stack, recordId, 'qualified');
+      const goldLines = await waitForEnd(gold, workflowId);
+      // The real enrollment moved the record from "qualified", where the test run saw it in "new".
+      expect(linesOf(goldLines, workflowId)).toEqual([
+        'enrolled: enrolled',
+        'action_completed: conditions met: took "then"',
+        'action_completed: moved record from stage "qualified" to "won"',
+        'unenrolled: unenrolled: goal met',
+      ]);
+      expect(actionLines(goldLines, workflowId).map((line) => line.actionId)).toEqual(
+        (goldRun.steps as TestStep[]).map((step) => step.actionId),
+      );
+      expect(lastLine(goldLines, workflowId)).toEqual(endLine(goldRun as TestEnd));
+      expect(await taskTitles(stack, gold)).toEqual([]);
+      const silverLines = await waitForEnd(silver, workflowId);
+      expect(actionLines(silverLines, workflowId).map((line) => line.actionId)).toEqual([
+        'tier',
+        'nurture',
+        'handover',
+      ]);
+      expect(lastLine(silverLines, workflowId)).toEqual(endLine(silverRun as TestEnd));
+      expect(await taskTitles(stack, silver)).toEqual(['Nurture', 'Hand over']);
+    });
+
+    it('ends before any action for a record that meets the goal as it enrolls, as the enrollment does', async () => {
+      // A pipeline of its own: no other case's workflow acts on these records.
+      const pipelineId = await createDealPipeline(stack);
+      const workflowId = await createWorkflow(stack, {
+        pipelineId,
+        name: 'Chase the unpaid',
+        trigger: { type: 'property_changed', property: 'amount' },
+        settings: { goal: { all: [{ property: 'paid', operator: 'eq', value: true }] } },
+        actions: [
+          { id: 'wait', type: 'delay', config: { for: '1s' } },
+          { id: 'chase', type: 'create_task', config: { title: 'Chase payment' } },
+        ],
+      });
+      const recordId = await createRecord(stack, { pipelineId, stageId: 'new', properties: { paid: true } });
+      await waitForOutbox(stack);
+      const answer = await testRun(workflowId, recordId);
+      // The goal is not an enrollment rule: the record enrolls, and the enrollment ends before its first action.
+      expect(answer.body).toEqual({
+        wouldEnroll: true,
+        enabled: false,
+        steps: [],
+        endedBy: 'goal',
+        endReason: 'goal met',
+        stoppedBefore: 'wait',
+      });
+
+      await enableWorkflow(stack, workflowId);
+      const patched = await stack.http.patch(`/api/records/${recordId}`).send({ properties: { amount: 10 } });
+      expect(patched.status).toBe(200);
+      const lines = await waitForEnd(recordId, workflowId);
+      expect(linesOf(lines, workflowId)).toEqual(['enrolled: enrolled', 'unenrolled: unenrolled: goal met']);
+      expect(lastLine(lines, workflowId)).toEqual(endLine(answer.body as TestEnd));
+      expect(await taskTitles(stack, recordId)).toEqual([]);
+    });
+
     it('answers bad input with the field and the reason', async () => {
       const workflowId = await createWorkflow(stack, {
         pipelineId,
@@ -202,33 +334,24 @@ describe('operators test before they switch on, and repair what failed', () => {
           .tuple(fc.constantFrom(...properties), value)
           .map(([property, set]) => ({ type: 'set_property', config: { property, value: set } })),
       );
+      const condition = fc
+        .tuple(fc.constantFrom(...properties), fc.constantFrom('eq', 'neq', 'known', 'gt'), value)
+        .map(([property, operator, compared]) =>
+          operator === 'known'
+            ? { property, operator }
+            : {
+                property,
+                operator,
+                value: operator === 'gt' ? (typeof compared === 'number' ? compared : 1) : compared,
+              },
+        );
       const branch = (inner: fc.Arbitrary<unknown>) =>
         fc.oneof(
           fc
-            .tuple(
-              fc.constantFrom(...properties),
-              fc.constantFrom('eq', 'neq', 'known', 'gt'),
-              value,
-              fc.array(inner, { maxLength: 2 }),
-              fc.array(inner, { maxLength: 2 }),
-            )
-            .map(([property, operator, compared, then, otherwise]) => ({
+            .tuple(condition, fc.array(inner, { maxLength: 2 }), fc.array(inner, { maxLength: 2 }))
+            .map(([met, then, otherwise]) => ({
               type: 'branch_if',
-              config: {
-                conditions: {
-                  all: [
-                    operator === 'known'
-                      ? { property, operator }
-                      : {
-                          property,
-                          operator,
-                          value: operator === 'gt' ? (typeof compared === 'number' ? compared : 1) : compared,
-                        },
-                  ],
-                },
-                then,
-                else: otherwise,
-              },
+              config: { conditions: { all: [met] }, then, else: otherwise },
             })),
           fc
             .tuple(
@@ -244,28 +367,60 @@ describe('operators test before they switch on, and repair what failed', () => {
         );
       const definition = fc.array(fc.oneof(leaf, branch(fc.oneof(leaf, branch(leaf)))), { minLength: 1, maxLength: 4 });
       const record = fc.record({ tier: value, amount: value, flag: value }, { requiredKeys: [] });
+      // Goals on the properties the actions set: a random one, or one that a set_property of the definition meets
+      // (when its branch is taken, and unless the record meets it already); about half the definitions have none.
+      const randomGoal = fc
+        .tuple(fc.constantFrom('all', 'any'), fc.array(condition, { minLength: 1, maxLength: 2 }))
+        .map(([join, conditions]) => ({ [join]: conditions }));
+      const setsIn = (node: unknown): object[] => {
+        if (Array.isArray(node)) return node.flatMap(setsIn);
+        if (typeof node !== 'object' || node === null) return [];
+        const { type, config } = node as { type?: string; config?: { property: string; value: unknown } };
+        if (type === 'set_property' && config)
+          return [{ property: config.property, operator: 'eq', value: config.value }];
+        return Object.values(node).flatMap(setsIn);
+      };
+      const withGoal = definition.chain((actions) => {
+        const sets = setsIn(actions);
+        const goal =
+          sets.length > 0
+            ? fc.oneof(
+                randomGoal,
+                fc.constantFrom(...sets).map((met) => ({ all: [met] })),
+              )
+            : randomGoal;
+        return fc.tuple(fc.constant(actions), fc.option(goal, { nil: undefined }));
+      });
 
+      // How the generated enrollments ended: the comparison must have met each kind of ending.
+      const endings = new Set<string>();
       await fc.assert(
-        fc.asyncProperty(definition, record, async (actions, props) => {
+        fc.asyncProperty(withGoal, record, async ([actions, goal], props) => {
           // A pipeline of its own: no other case's workflow acts on this record.
           const pipelineId = await createDealPipeline(stack);
           const workflowId = await createWorkflow(stack, {
             pipelineId,
             name: unique('generated'),
             trigger: { type: 'stage_entered', stageId: 'qualified' },
+            ...(goal && { settings: { goal } }),
             actions,
           });
           await enableWorkflow(stack, workflowId);
           const recordId = await createRecord(stack, { pipelineId, stageId: 'new', properties: props });
           const { body } = await testRun(workflowId, recordId);
           await moveRecord(stack, recordId, 'qualified');
-          const lines = await waitForTimeline(stack, recordId, 'enrollment_completed', workflowId);
+          const lines = await waitForEnd(recordId, workflowId);
           const real = actionLines(lines, workflowId).map(({ actionId, detail }) => ({ actionId, detail }));
           const tested = (body.steps as TestStep[]).map(({ actionId, detail }) => ({ actionId, detail }));
           expect(tested).toEqual(real);
+          expect(endLine(body as TestEnd)).toEqual(lastLine(lines, workflowId));
+          endings.add(
+            body.endedBy === 'goal' ? (tested.length > 0 ? 'goal after steps' : 'goal at once') : body.endedBy,
+          );
         }),
         { numRuns: 20, seed: 16 },
       );
+      expect([...endings].sort()).toEqual(['completed', 'goal after steps', 'goal at once']);
     }, 180_000);
   });
 
