@@ -1,9 +1,6 @@
-import { freePort } from '../../src/net';
 import { automationWorkflowId } from '../../src/domain';
-import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
-import { readTestEnv, TestEnv } from '../support/env';
 import { createDealPipeline, createWorkflow, enableWorkflow } from '../support/fixtures';
-import { eventually, startTestStack, type TestStack, unique } from '../support/stack';
+import { eventually, type OwnServerTestStack, startTestStackOnOwnServer, unique } from '../support/stack';
 
 const EVENTS = 150;
 
@@ -14,20 +11,13 @@ const EVENTS = 150;
  * at 40 the suggestion came or not depending on how the rounds fell.)
  */
 describe('a burst of stage entries', () => {
-  let server: DevServer;
-  let stack: TestStack;
+  let stack: OwnServerTestStack;
 
   beforeAll(async () => {
-    server = await startDevServer({
-      cliPath: readTestEnv(TestEnv.cliPath),
-      port: await freePort(),
-      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 20 },
-    });
-    stack = await startTestStack({ temporalAddress: server.address });
+    stack = await startTestStackOnOwnServer({ dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 20 } });
   });
   afterAll(async () => {
     await stack.stop();
-    await server.stop();
   });
 
   async function burstWorkflow(): Promise<{ pipelineId: string; workflowId: string }> {

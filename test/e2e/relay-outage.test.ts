@@ -1,32 +1,18 @@
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { freePort } from '../../src/net';
-import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
-import { readTestEnv, TestEnv } from '../support/env';
 import { createDealPipeline, createRecord, createWorkflow, enableWorkflow, waitForTimeline } from '../support/fixtures';
-import { DEFAULT_API_SETTINGS, eventually, startTestStack, type TestStack } from '../support/stack';
+import { DEFAULT_API_SETTINGS, eventually, type OwnServerTestStack, startTestStackOnOwnServer } from '../support/stack';
 import { lazyTemporalClient } from '../../src/temporal/client';
 import { startApiRuntime } from '../../src/runtime';
 import { automationWorkflowId } from '../../src/domain';
 
 describe('events accepted while Temporal is unreachable', () => {
-  let server: DevServer;
-  let stack: TestStack;
-  let port: number;
-  let dbFile: string;
+  let stack: OwnServerTestStack;
 
-  const startServer = () => startDevServer({ cliPath: readTestEnv(TestEnv.cliPath), port, dbFile });
-
+  // Persistent: the automation workflows started before an outage are still there once the server is back.
   beforeAll(async () => {
-    port = await freePort();
-    dbFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'pipewright-outage-')), 'temporal.db');
-    server = await startServer();
-    stack = await startTestStack({ temporalAddress: server.address });
+    stack = await startTestStackOnOwnServer({ persistent: true });
   });
   afterAll(async () => {
     await stack.stop();
-    await server.stop();
   });
 
   it('are stored, acknowledged, and delivered once Temporal is back', async () => {
@@ -47,13 +33,13 @@ describe('events accepted while Temporal is unreachable', () => {
     );
 
     await stack.worker!.stop();
-    await server.kill();
+    await stack.server.kill();
 
     // The API of a process that starts while Temporal is down still takes events.
     const offlineApi = await startApiRuntime({
       port: 0,
       pool: stack.pool,
-      temporal: lazyTemporalClient({ address: server.address, namespace: 'default' }),
+      temporal: lazyTemporalClient({ address: stack.server.address, namespace: 'default' }),
       taskQueue: stack.taskQueue,
       log: stack.log,
       relayPollMs: 200,
@@ -76,7 +62,7 @@ describe('events accepted while Temporal is unreachable', () => {
     expect(pending.delivered_at).toBeNull();
     expect(pending.last_error).toBeTruthy();
 
-    server = await startServer();
+    await stack.restartServer();
     await stack.startWorker();
     await waitForTimeline(stack, recordId, 'enrollment_completed', workflowId);
     await offlineApi.stop();
@@ -106,14 +92,14 @@ describe('events accepted while Temporal is unreachable', () => {
     );
 
     await stack.worker!.stop();
-    await server.kill();
+    await stack.server.kill();
     const started = Date.now();
     expect((await stack.http.post(`/api/workflows/${turnedOn}/enable`)).status).toBe(200);
     expect((await stack.http.post(`/api/workflows/${turnedOff}/disable`).send({})).status).toBe(200);
     expect(Date.now() - started).toBeLessThan(2_000);
     const recordId = await createRecord(stack, { pipelineId, stageId: 'qualified' });
 
-    server = await startServer();
+    await stack.restartServer();
     await stack.startWorker();
     await waitForTimeline(stack, recordId, 'enrollment_completed', turnedOn);
     await eventually(async () =>

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client as TemporalClient } from '@temporalio/client';
@@ -13,9 +13,11 @@ import { createPool, type Pool } from '../../src/db/pool';
 import { createLogger, type Logger } from '../../src/log';
 import { createMailer, type Mailer } from '../../src/mail/mailer';
 import { type SmtpSink, startSmtpSink } from '../../src/mail/sink';
+import { freePort } from '../../src/net';
 import { type ApiRuntime, startApiRuntime, startWorkerRuntime, type WorkerRuntime } from '../../src/runtime';
 import { type SecretsKeyring, secretsKeyring } from '../../src/secrets-key';
 import { connectTemporal } from '../../src/temporal/client';
+import { type DevServer, type DevServerOptions, startDevServer } from '../../src/temporal/dev-server';
 import { ADMIN_TOKEN, readTestEnv, TEMPLATE_DATABASE, TestEnv } from './env';
 
 /** The API's settings as an unconfigured environment gives them (the defaults). */
@@ -97,13 +99,18 @@ function authorizedAgent(url: string, token: string) {
   };
 }
 
+export interface TestStackOptions {
+  worker?: boolean;
+  temporalAddress?: string;
+  log?: Logger;
+  apiSettings?: ApiSettings;
+}
+
 /**
  * The whole stack in this process, on real parts: a fresh PostgreSQL database, the suite's Temporal dev server,
  * a real SMTP sink, the worker (own task queue) and the HTTP API with its relay.
  */
-export async function startTestStack(
-  options: { worker?: boolean; temporalAddress?: string; log?: Logger; apiSettings?: ApiSettings } = {},
-): Promise<TestStack> {
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const log = options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const pool = createPool(await createTestDatabase(), (error) => log.warn({ err: error }, 'idle connection failed'));
   await ensureAdminToken(pool, { dataDir: `/tmp/pipewright-test-token-${process.pid}`, fromEnv: ADMIN_TOKEN });
@@ -162,6 +169,64 @@ export async function startTestStack(
   };
   if (options.worker !== false) await stack.startWorker();
   return stack;
+}
+
+/** A test stack on a Temporal dev server of its own, which the test may kill and start again. */
+export interface OwnServerTestStack extends TestStack {
+  /** The stack's dev server as it runs now; `restartServer` replaces it. */
+  server: DevServer;
+  /** Starts the dev server again on the same port (and file), after `server.kill()`, as after a crash. */
+  restartServer(): Promise<DevServer>;
+  /** Stops the stack, then its dev server. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `startTestStack` on a Temporal dev server started for it alone, for the tests that need the server configured
+ * otherwise than the suite's (`dynamicConfig`) or that kill it. `persistent` keeps the server's workflows and timers
+ * in a SQLite file, so that they outlive `restartServer`.
+ */
+export async function startTestStackOnOwnServer(
+  options: Omit<TestStackOptions, 'temporalAddress'> &
+    Pick<DevServerOptions, 'dynamicConfig'> & { persistent?: boolean } = {},
+): Promise<OwnServerTestStack> {
+  const { dynamicConfig, persistent, ...stackOptions } = options;
+  const port = await freePort();
+  const dbFile = persistent
+    ? path.join(await mkdtemp(path.join(os.tmpdir(), 'pipewright-own-server-')), 'temporal.db')
+    : undefined;
+  const startServer = () =>
+    startDevServer({
+      cliPath: readTestEnv(TestEnv.cliPath),
+      port,
+      ...(dbFile && { dbFile }),
+      ...(dynamicConfig && { dynamicConfig }),
+    });
+  const server = await startServer();
+  let stack: TestStack;
+  try {
+    stack = await startTestStack({ ...stackOptions, temporalAddress: server.address });
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  // The same object, not a copy: `startWorker` sets `worker` on it.
+  const stopStack = stack.stop.bind(stack);
+  const own: OwnServerTestStack = Object.assign(stack, {
+    server,
+    async restartServer() {
+      own.server = await startServer();
+      return own.server;
+    },
+    async stop() {
+      try {
+        await stopStack();
+      } finally {
+        await own.server.stop();
+      }
+    },
+  });
+  return own;
 }
 
 /** Polls `probe` until it returns a value that is not undefined, or fails after `timeoutMs`. */
