@@ -1,8 +1,5 @@
 import { automationWorkflowId, shardOf } from '../../src/domain';
 import { BACKFILL_CAUSE, type BackfillProgress } from '../../src/domain/backfill';
-import { freePort } from '../../src/net';
-import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
-import { readTestEnv, TestEnv } from '../support/env';
 import {
   createDealPipeline,
   createRecord,
@@ -12,7 +9,14 @@ import {
   moveRecord,
   waitForTimeline,
 } from '../support/fixtures';
-import { eventually, startTestStack, type TestStack, unique } from '../support/stack';
+import {
+  eventually,
+  type OwnServerTestStack,
+  startTestStack,
+  startTestStackOnOwnServer,
+  type TestStack,
+  unique,
+} from '../support/stack';
 
 /**
  * `enable { enrollExisting: true }` on the real stack: the automation workflow of each shard pages through the
@@ -266,19 +270,12 @@ describe('enrolling the records already in the trigger stage', () => {
 
 /** On a dev server that suggests continue-as-new after 40 history events: the backfill's place crosses runs. */
 describe('a backfill longer than one automation run', () => {
-  let server: DevServer;
-  let stack: TestStack;
+  let stack: OwnServerTestStack;
   beforeAll(async () => {
-    server = await startDevServer({
-      cliPath: readTestEnv(TestEnv.cliPath),
-      port: await freePort(),
-      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 },
-    });
-    stack = await startTestStack({ temporalAddress: server.address });
+    stack = await startTestStackOnOwnServer({ dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 } });
   });
   afterAll(async () => {
     await stack.stop();
-    await server.stop();
   });
 
   it('carries its place over continue-as-new and enrolls each record once', async () => {
