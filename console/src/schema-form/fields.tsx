@@ -70,11 +70,10 @@ export function Field(props: FieldProps) {
   switch (props.model.kind) {
     case 'text':
     case 'number':
+    case 'json':
       return <TextField {...props} />;
     case 'boolean':
       return <CheckboxField {...props} />;
-    case 'json':
-      return <TextField {...props} />;
     case 'object':
       return <ObjectField {...props} />;
     case 'list':

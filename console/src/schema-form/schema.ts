@@ -19,7 +19,7 @@ export interface JsonSchema {
   description?: string;
   default?: unknown;
   format?: string;
-  minLength?: number;
+  maxLength?: number;
   minItems?: number;
 }
 
@@ -44,7 +44,7 @@ export interface VariantModel {
 /** One input (or group of inputs) of the form, by the kind of value it edits. */
 export type FieldModel = Hints &
   (
-    | { kind: 'text'; options?: readonly string[]; multiline: boolean; format?: string; minLength: number }
+    | { kind: 'text'; options?: readonly string[]; multiline: boolean; format?: string }
     | { kind: 'number'; integer: boolean }
     | { kind: 'boolean' }
     /** A fixed value (`null`, or one value of an enum offered as its own alternative): nothing to type. */
@@ -83,7 +83,7 @@ export function humanize(name: string): string {
 const singular = (label: string): string => (/[^s]s$/.test(label) ? label.slice(0, -1) : label);
 
 /** Long free text gets a textarea: a field named like a message body, or one that may hold more than 10,000 characters. */
-const isMultiline = (name: string | undefined, schema: JsonSchema & { maxLength?: number }): boolean =>
+const isMultiline = (name: string | undefined, schema: JsonSchema): boolean =>
   /^(body|message|description|text)$/i.test(name ?? '') || (schema.maxLength ?? 0) > 10_000;
 
 /** Builds the form model of `schema`; `schemas` are the document's `components.schemas`, for `$ref`s. */
@@ -110,7 +110,6 @@ export function modelOf(schema: JsonSchema, schemas: Record<string, JsonSchema>,
         ...(schema.enum ? { options: schema.enum.map(String) } : {}),
         multiline: isMultiline(name, schema),
         ...(schema.format ? { format: schema.format } : {}),
-        minLength: schema.minLength ?? 0,
         ...hints,
       };
     case 'number':
