@@ -426,7 +426,20 @@ describe('console: the workflow page', () => {
     expect(shown[1]!.detail).toBe('created task "VIP call Acme"');
     expect(shown[2]!.detail).toBe(`waiting until ${shown[2]!.wakeAt}`);
     expect(Math.abs(Date.parse(shown[2]!.wakeAt) - Date.parse(api.steps[2].wakeAt))).toBeLessThan(60_000);
+    await page.getByText('The enrollment would then complete.').waitFor();
     await screenshot(page, 'workflow');
+
+    // With a goal the record meets already, the walk stops before the first action, as the enrollment would.
+    await stack.http
+      .patch(`/api/workflows/${workflowId}`)
+      .send({ settings: { goal: { all: [{ property: 'company', operator: 'eq', value: 'Acme' }] } } })
+      .expect(200);
+    await page.getByRole('button', { name: 'Run the test' }).click();
+    await page.getByText('The record meets the goal before tier').waitFor();
+    expect(await steps.count()).toBe(0);
+    const goalRun = (await stack.http.post(`/api/workflows/${workflowId}/test`).send({ recordId })).body;
+    expect(goalRun).toMatchObject({ steps: [], endedBy: 'goal', stoppedBefore: 'tier', endReason: 'goal met' });
+    expect(await page.locator('.ending').textContent()).toContain(`(unenrolled: ${goalRun.endReason})`);
     await page.context().close();
   });
 

@@ -50,7 +50,7 @@ export function WorkflowPage({ workflowId, tab }: { workflowId: string; tab?: st
   return (
     <section class="workflow-page">
       <WorkflowHeader workflow={data} pipeline={pipeline.data} onChanged={workflow.reload} />
-      {workflow.error && <ProblemMessage error={workflow.error} />}
+      <ProblemMessage error={workflow.error} />
       <nav class="tabs" aria-label="Workflow">
         {TABS.map(({ id, label }) => (
           <a

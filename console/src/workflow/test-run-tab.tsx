@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { TestRunStep } from '../../../src/domain/test-run';
+import type { TestRun as WalkedRun, TestRunStep } from '../../../src/domain/test-run';
 import { type ApiError, apiPath } from '../api';
 import { FieldError, fieldErrorId, ProblemMessage } from '../components/problem';
 import { href } from '../router';
@@ -7,13 +7,8 @@ import { useApp } from '../session';
 import { Time } from './format';
 import type { WorkflowView } from './header';
 
-/** `POST /api/workflows/:id/test`. */
-interface TestRun {
-  wouldEnroll: boolean;
-  reason?: string;
-  enabled: boolean;
-  steps: TestRunStep[];
-}
+/** `POST /api/workflows/:id/test`: the enrollment decision, and the walk with how it would end. */
+type TestRun = WalkedRun & { wouldEnroll: boolean; reason?: string; enabled: boolean };
 
 const OUTCOMES: Record<TestRunStep['outcome'], { icon: string; label: string }> = {
   run: { icon: '✓', label: 'runs' },
@@ -96,7 +91,7 @@ export function TestRunTab({
             {result.run.reason && `: ${result.run.reason}`}
             {!result.run.enabled && ' (the workflow is off; tested as if it were on)'}
           </p>
-          {result.run.steps.length === 0 ? (
+          {result.run.steps.length === 0 && result.run.endedBy === 'completed' ? (
             <p class="empty">The workflow has no actions.</p>
           ) : (
             <ol class="steps">
@@ -124,6 +119,11 @@ export function TestRunTab({
               })}
             </ol>
           )}
+          <p class="ending">
+            {result.run.endedBy === 'goal'
+              ? `The record meets the goal before ${result.run.stoppedBefore}: the enrollment would end there (unenrolled: ${result.run.endReason}).`
+              : 'The enrollment would then complete.'}
+          </p>
         </section>
       )}
     </div>
