@@ -104,6 +104,7 @@ export async function listTimeline(
     page,
     (row) => row.id,
     (row) => ({
+      id: row.id,
       at: row.at.toISOString(),
       kind: row.kind,
       ...(row.workflow_id && { workflowId: row.workflow_id }),

@@ -112,7 +112,7 @@ describe('console: the record page', () => {
     expect(await page.locator('.record-contacts').textContent()).toContain('Ada Buyer buyer@acme.example');
     await waitForShownLines(page, await timeline(stack, recordId), names);
     await page.getByText('No tasks.').waitFor();
-    await page.getByText('Not enrolled in any workflow of this pipeline.').waitFor();
+    await page.getByText('Not enrolled in any workflow.').waitFor();
 
     // Marks the page and the line on screen: after the move, both must be the same ones (no reload, no re-render
     // of what was there).
@@ -199,7 +199,7 @@ describe('console: the record page', () => {
     const page = await signIn(browser, stack.api.url, ADMIN_TOKEN, { width: 1280, height: 600 });
     await page.goto(`${stack.api.url}/#/records/${encodeURIComponent(busy)}`);
     await waitForShownLines(page, lines.slice(-50), names);
-    await page.getByRole('button', { name: 'Older (10 more)' }).click();
+    await page.getByRole('button', { name: 'Older lines' }).click();
     await waitForShownLines(page, lines, names);
     expect(await page.getByRole('button', { name: /^Older/ }).count()).toBe(0);
 

@@ -4,6 +4,7 @@ export const TestEnv = {
   temporalAddress: 'PW_TEST_TEMPORAL_ADDRESS',
   adminUrl: 'PW_TEST_PG_ADMIN_URL',
   workflowBundle: 'PW_TEST_WORKFLOW_BUNDLE',
+  consoleDir: 'PW_TEST_CONSOLE_DIR',
 } as const;
 
 export const TEMPLATE_DATABASE = 'pipewright_template';

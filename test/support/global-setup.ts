@@ -13,9 +13,8 @@ import { buildConsole } from '../../scripts/build-console';
 import { TEMPLATE_DATABASE, TestEnv } from './env';
 
 /**
- * One Temporal dev server, one embedded PostgreSQL, one workflow bundle and one console build (in `dist/console`,
- * where the API serves it from) for the whole suite. Each test file
- * then makes its own database from a migrated template, and its own task queue.
+ * One Temporal dev server, one embedded PostgreSQL, one workflow bundle and one console build for the whole suite.
+ * Each test file then makes its own database from a migrated template, and its own task queue.
  */
 export default async function globalSetup(): Promise<void> {
   const say = (line: string) => process.stdout.write(`[test setup] ${line}\n`);
@@ -25,11 +24,12 @@ export default async function globalSetup(): Promise<void> {
   await chmod(workDir, 0o755); // PostgreSQL runs as its own user when we are root
 
   const bundlePath = path.join(workDir, 'workflow-bundle.js');
+  const consoleDir = path.join(workDir, 'console');
   const [temporal, database] = await Promise.all([
     startDevServer({ cliPath, port: await freePort() }),
     startEmbeddedPostgres({ dir: path.join(workDir, 'postgres'), port: await freePort() }),
     writeWorkflowBundle(bundlePath),
-    buildConsole(),
+    buildConsole(consoleDir),
   ]);
 
   const adminUrl = database.url;
@@ -45,6 +45,7 @@ export default async function globalSetup(): Promise<void> {
   process.env[TestEnv.temporalAddress] = temporal.address;
   process.env[TestEnv.adminUrl] = adminUrl;
   process.env[TestEnv.workflowBundle] = bundlePath;
+  process.env[TestEnv.consoleDir] = consoleDir;
   (globalThis as Record<string, unknown>).__pipewrightTeardown = async () => {
     await temporal.stop();
     await database.stop();

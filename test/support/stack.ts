@@ -20,8 +20,8 @@ import { connectTemporal } from '../../src/temporal/client';
 import { type DevServer, type DevServerOptions, startDevServer } from '../../src/temporal/dev-server';
 import { ADMIN_TOKEN, readTestEnv, TEMPLATE_DATABASE, TestEnv } from './env';
 
-/** The API's settings as an unconfigured environment gives them (the defaults). */
-export const DEFAULT_API_SETTINGS = loadConfig({}).api;
+/** The API's settings as an unconfigured environment gives them (the defaults), serving the suite's console build. */
+export const DEFAULT_API_SETTINGS = loadConfig({ CONSOLE_DIR: process.env[TestEnv.consoleDir] }).api;
 
 /** A secrets keyring with a fresh random key (as SECRETS_KEY gives one), for a test's API, worker or activities. */
 export const newSecretsKey = (): SecretsKeyring => secretsKeyring({ fromEnv: randomBytes(32), dataDir: os.tmpdir() });

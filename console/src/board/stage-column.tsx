@@ -1,25 +1,30 @@
 import { useRef } from 'preact/hooks';
-import type { Stage, Workflow } from '../../../src/domain';
+import type { Pipeline, Stage, Workflow } from '../../../src/domain';
+import { NewRecordDialog } from '../records/new-record-dialog';
+import { navigate } from '../router';
 import { useApp } from '../session';
 import { NewWorkflowDialog } from './new-workflow-dialog';
 import { useDialog } from './use-dialog';
 import { WorkflowCard } from './workflow-card';
 
-/** A stage as a column: the workflows that run when a record enters it, and "+ New workflow". */
+/**
+ * A stage as a column: the workflows that run when a record enters it, "+ New workflow", and "+ New record" (a record
+ * created in the stage enters it: the quick way to watch the column's automations run).
+ */
 export function StageColumn({
-  pipelineId,
+  pipeline,
   stage,
   workflows,
   onChanged,
 }: {
-  pipelineId: string;
+  pipeline: Pipeline;
   stage: Stage;
   workflows: Workflow[];
   onChanged: () => Promise<void>;
 }) {
-  const { canConfigure } = useApp();
+  const { canConfigure, canIngest } = useApp();
   const root = useRef<HTMLElement>(null);
-  const dialog = useDialog<'new-workflow'>(root);
+  const dialog = useDialog<'new-workflow' | 'new-record'>(root);
   const headingId = `stage-${stage.id}`;
   return (
     <section class="stage-column" ref={root} aria-labelledby={headingId}>
@@ -41,9 +46,27 @@ export function StageColumn({
           + New workflow
         </button>
       )}
-      {dialog.open && (
+      {canIngest && (
+        <button
+          type="button"
+          class="new-record"
+          aria-label={`New record in ${stage.label}`}
+          onClick={() => dialog.show('new-record')}
+        >
+          + New record
+        </button>
+      )}
+      {dialog.open === 'new-record' && (
+        <NewRecordDialog
+          pipeline={pipeline}
+          stageId={stage.id}
+          onCreated={(record) => navigate({ page: 'record', recordId: record.id })}
+          onClose={() => dialog.close()}
+        />
+      )}
+      {dialog.open === 'new-workflow' && (
         <NewWorkflowDialog
-          pipelineId={pipelineId}
+          pipelineId={pipeline.id}
           stage={stage}
           onCreated={(workflow) => {
             void onChanged().then(() => dialog.close(`#${CSS.escape(`workflow-${workflow.id}`)} a`));

@@ -33,7 +33,8 @@ export function BoardPage({ pipelineId }: { pipelineId: string }) {
       </section>
     );
   }
-  const { stages } = pipeline.data;
+  const current = pipeline.data;
+  const { stages } = current;
   const items = workflows.data?.items ?? [];
   const stageIds = new Set(stages.map((stage) => stage.id));
   const onStage = (stageId: string) =>
@@ -56,7 +57,7 @@ export function BoardPage({ pipelineId }: { pipelineId: string }) {
         {stages.map((stage) => (
           <StageColumn
             key={stage.id}
-            pipelineId={pipelineId}
+            pipeline={current}
             stage={stage}
             workflows={onStage(stage.id)}
             onChanged={workflows.reload}

@@ -74,7 +74,7 @@ export function RecordPage({ recordId }: { recordId: string; tab?: string }) {
       <div class="record-layout">
         <Timeline recordId={recordId} workflowNames={workflowNames} />
         <div class="record-side">
-          <Enrollments recordId={recordId} workflows={workflows.data} />
+          <Enrollments recordId={recordId} workflowNames={workflowNames} />
           <Tasks recordId={recordId} />
           <Emails recordId={recordId} />
         </div>

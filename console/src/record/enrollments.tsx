@@ -1,4 +1,3 @@
-import type { Workflow } from '../../../src/domain';
 import type { Enrollment } from '../../../src/domain/enrollments';
 import { apiPath } from '../api';
 import { ProblemMessage } from '../components/problem';
@@ -8,6 +7,8 @@ import { useResource } from '../use-resource';
 import { MaybeWhen, When } from './when';
 
 const POLL_MS = 2_000;
+/** The API's largest page: a record enrolled more often than this is a loop worth a look in the timeline. */
+const ENROLLMENTS_SHOWN = 500;
 
 const STATUS_ICONS: Record<Enrollment['status'], string> = {
   running: '▶',
@@ -17,33 +18,20 @@ const STATUS_ICONS: Record<Enrollment['status'], string> = {
   failed: '✕',
 };
 
-/**
- * The record's enrollments in each workflow of its pipeline, polled: there is no route for a record's enrollments
- * across workflows, so it asks each workflow (`GET /api/workflows/:id/enrollments?recordId=`).
- */
-/** `workflows` is undefined while the pipeline's workflows are being read. */
-export function Enrollments({ recordId, workflows }: { recordId: string; workflows?: Workflow[] }) {
+/** The record's enrollments in every workflow, newest first, polled (`GET /api/records/:id/enrollments`). */
+export function Enrollments({ recordId, workflowNames }: { recordId: string; workflowNames: Map<string, string> }) {
   const { api, session } = useApp();
   const enrollments = useResource(
     async () => {
-      if (!workflows) return undefined;
-      const lists = await Promise.all(
-        workflows.map((workflow) =>
-          api.get<{ items: Enrollment[] }>(
-            `${apiPath`/api/workflows/${workflow.id}/enrollments`}?${new URLSearchParams({ recordId, limit: '500' }).toString()}`,
-          ),
-        ),
+      const page = await api.get<{ items: Enrollment[]; nextCursor?: string }>(
+        `${apiPath`/api/records/${recordId}/enrollments`}?limit=${ENROLLMENTS_SHOWN}`,
       );
-      return workflows.flatMap((workflow, position) =>
-        (lists[position]?.items ?? []).map((enrollment) => ({ workflow, enrollment })),
-      );
+      return { items: [...page.items].reverse(), more: page.nextCursor !== undefined };
     },
-    `${recordId} ${workflows?.map((workflow) => workflow.id).join(' ') ?? ''}`,
+    recordId,
     { pollMs: POLL_MS },
   );
-  const rows = [...(enrollments.data ?? [])].sort((a, b) =>
-    b.enrollment.startedAt.localeCompare(a.enrollment.startedAt),
-  );
+  const rows = enrollments.data?.items ?? [];
 
   return (
     <section aria-labelledby="enrollments-heading">
@@ -51,16 +39,21 @@ export function Enrollments({ recordId, workflows }: { recordId: string; workflo
       <ProblemMessage error={enrollments.error} />
       {!enrollments.data && !enrollments.error && <p class="muted">Reading the enrollments…</p>}
       {enrollments.data && rows.length === 0 && (
-        <p class="muted">Not enrolled in any workflow of this pipeline. The timeline says why.</p>
+        <p class="muted">Not enrolled in any workflow. The timeline says why.</p>
+      )}
+      {enrollments.data?.more && (
+        <p class="muted">The first {ENROLLMENTS_SHOWN} enrollments; the timeline has every one.</p>
       )}
       {rows.length > 0 && (
         <ul class="enrollment-list">
-          {rows.map(({ workflow, enrollment }) => {
+          {rows.map((enrollment) => {
             const temporalUrl = temporalWorkflowUrl(session, enrollment.id);
             return (
               <li key={enrollment.id} class="enrollment" data-enrollment-id={enrollment.id}>
                 <p class="enrollment-head">
-                  <a href={href({ page: 'workflow', workflowId: workflow.id })}>{workflow.name}</a>
+                  <a href={href({ page: 'workflow', workflowId: enrollment.workflowId })}>
+                    {workflowNames.get(enrollment.workflowId) ?? enrollment.workflowId}
+                  </a>
                   <span class={`status status-${enrollment.status}`}>
                     <span aria-hidden="true">{STATUS_ICONS[enrollment.status]}</span> {enrollment.status}
                   </span>

@@ -1,55 +1,30 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { TimelineItem } from '../../../src/domain/timeline';
 import { ProblemMessage } from '../components/problem';
 import { href } from '../router';
 import { inGroup, KIND_GROUP_LABELS, type KindGroup, KindGroups, kindLook } from './timeline-kinds';
-import { useTimeline } from './use-timeline';
+import { arrivedSince, useTimeline } from './use-timeline';
 import { When } from './when';
-
-/** How many more lines "Older" shows, and how many the page opens with. */
-const SHOWN_STEP = 50;
-
-interface Line {
-  item: TimelineItem;
-  /** Its place in the timeline, oldest first: stable while lines are added, so it keys the list item. */
-  index: number;
-}
 
 /**
  * The record's timeline, newest first, live: new lines come in at the top while the lines on screen stay where they
  * are (the browser's scroll anchoring keeps the reader's place when they arrive above it). Filters by workflow and
- * by group of kinds; "Older" shows the next lines further back.
+ * by group of kinds, over the lines read so far; "Older" reads the next lines further back.
  */
 export function Timeline({ recordId, workflowNames }: { recordId: string; workflowNames: Map<string, string> }) {
   const timeline = useTimeline(recordId);
-  const items = useMemo(() => timeline.data ?? [], [timeline.data]);
+  const items = useMemo(() => timeline.lines ?? [], [timeline.lines]);
   const [workflowId, setWorkflowId] = useState('');
   const [group, setGroup] = useState<KindGroup>(KindGroups.all);
-  /** The oldest line shown (its index), fixed once set so that new lines add to what is shown and push nothing out. */
-  const [floor, setFloor] = useState<number>();
-  /** Lines at or past this index came in while the page was open: they are marked as new. */
-  const firstRead = useRef<number | undefined>(undefined);
-  if (timeline.data && firstRead.current === undefined) firstRead.current = timeline.data.length;
 
-  const matching = useMemo(() => {
-    const lines: Line[] = [];
-    items.forEach((item, index) => {
-      if ((!workflowId || item.workflowId === workflowId) && inGroup(item.kind, group)) lines.push({ item, index });
-    });
-    return lines.reverse();
-  }, [items, workflowId, group]);
-  const openingFloor = matching[Math.min(SHOWN_STEP, matching.length) - 1]?.index ?? 0;
-  const shownFloor = floor ?? openingFloor;
-  useEffect(() => {
-    if (timeline.data && floor === undefined) setFloor(openingFloor);
-  }, [timeline.data, floor, openingFloor]);
-
-  const shown = matching.filter((line) => line.index >= shownFloor);
-  const older = matching.length - shown.length;
+  const shown = useMemo(
+    () => items.filter((item) => (!workflowId || item.workflowId === workflowId) && inGroup(item.kind, group)),
+    [items, workflowId, group],
+  );
   const workflowIds = [...new Set(items.flatMap((item) => (item.workflowId ? [item.workflowId] : [])))].sort((a, b) =>
     (workflowNames.get(a) ?? a).localeCompare(workflowNames.get(b) ?? b),
   );
-  const arrived = firstRead.current === undefined ? 0 : items.length - firstRead.current;
+  const arrived = items.filter((item) => arrivedSince(item, timeline.openedAt)).length;
 
   return (
     <section aria-labelledby="timeline-heading">
@@ -60,10 +35,7 @@ export function Timeline({ recordId, workflowNames }: { recordId: string; workfl
           <select
             id="timeline-workflow"
             value={workflowId}
-            onChange={(event) => {
-              setWorkflowId(event.currentTarget.value);
-              setFloor(undefined);
-            }}
+            onChange={(event) => setWorkflowId(event.currentTarget.value)}
           >
             <option value="">All workflows and record events</option>
             {workflowIds.map((id) => (
@@ -78,10 +50,7 @@ export function Timeline({ recordId, workflowNames }: { recordId: string; workfl
           <select
             id="timeline-group"
             value={group}
-            onChange={(event) => {
-              setGroup(event.currentTarget.value as KindGroup);
-              setFloor(undefined);
-            }}
+            onChange={(event) => setGroup(event.currentTarget.value as KindGroup)}
           >
             {Object.values(KindGroups).map((value) => (
               <option key={value} value={value}>
@@ -95,27 +64,23 @@ export function Timeline({ recordId, workflowNames }: { recordId: string; workfl
       <p class="visually-hidden" role="status">
         {arrived > 0 ? `${arrived} new timeline ${arrived === 1 ? 'line' : 'lines'} since the page opened` : ''}
       </p>
-      {!timeline.data && !timeline.error && <p class="muted timeline-placeholder">Reading the timeline…</p>}
-      {timeline.data && matching.length === 0 && (
+      {!timeline.lines && !timeline.error && <p class="muted timeline-placeholder">Reading the timeline…</p>}
+      {timeline.lines && shown.length === 0 && !timeline.hasOlder && (
         <p class="muted">{items.length === 0 ? 'Nothing has happened to this record yet.' : 'No line matches.'}</p>
       )}
       <ol class="timeline" aria-label="Timeline, newest first">
-        {shown.map(({ item, index }) => (
+        {shown.map((item) => (
           <TimelineLine
-            key={index}
+            key={item.id}
             item={item}
             workflowName={item.workflowId && workflowNames.get(item.workflowId)}
-            arrived={firstRead.current !== undefined && index >= firstRead.current}
+            arrived={arrivedSince(item, timeline.openedAt)}
           />
         ))}
       </ol>
-      {older > 0 && (
-        <button
-          type="button"
-          class="timeline-older"
-          onClick={() => setFloor(matching[Math.min(shown.length + SHOWN_STEP, matching.length) - 1]?.index ?? 0)}
-        >
-          Older ({older} more)
+      {timeline.hasOlder && (
+        <button type="button" class="timeline-older" onClick={() => void timeline.loadOlder()}>
+          Older lines
         </button>
       )}
     </section>
