@@ -465,8 +465,8 @@ describe('console: the workflow page', () => {
 
     await page.getByRole('switch', { name: 'Workflow is on' }).click();
     await page
-      .getByRole('dialog', { name: 'Turn off “Switched here”?' })
-      .getByRole('button', { name: 'Turn off, keep enrollments' })
+      .getByRole('dialog', { name: 'Turn off Switched here' })
+      .getByRole('button', { name: 'Turn off, keep them enrolled' })
       .click();
     await page.getByRole('switch', { name: 'Workflow is off' }).waitFor();
     const revisions = (await stack.http.get(`/api/workflows/${workflowId}/revisions`)).body.items;

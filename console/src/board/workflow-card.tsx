@@ -9,7 +9,7 @@ import { useApp } from '../session';
 import { ActionList, cardSelector, type ChainDialog } from './action-chain';
 import { CommentsDialog } from './comments-dialog';
 import { DeleteActionDialog } from './delete-action-dialog';
-import { DisableDialog } from './disable-dialog';
+import { DisableDialog } from '../components/disable-dialog';
 import { useDialog } from './use-dialog';
 
 type WorkflowDialog = ChainDialog | { kind: 'disable' };

@@ -3,6 +3,7 @@ import type { Pipeline, Workflow } from '../../../src/domain';
 import type { BackfillProgress } from '../../../src/domain/backfill';
 import { type ApiError, apiPath } from '../api';
 import { Dialog } from '../components/dialog';
+import { DisableDialog } from '../components/disable-dialog';
 import { ProblemMessage } from '../components/problem';
 import { Switch } from '../components/switch';
 import { href } from '../router';
@@ -62,56 +63,16 @@ export function WorkflowHeader({
       </p>
       {asking &&
         (workflow.enabled ? (
-          <TurnOffDialog workflow={workflow} onDone={onChanged} onClose={() => setAsking(false)} />
+          <DisableDialog
+            workflowId={workflow.id}
+            workflowName={workflow.name}
+            onDisabled={() => void onChanged().then(() => setAsking(false))}
+            onCancel={() => setAsking(false)}
+          />
         ) : (
           <TurnOnDialog workflow={workflow} onDone={onChanged} onClose={() => setAsking(false)} />
         ))}
     </header>
-  );
-}
-
-function TurnOffDialog({
-  workflow,
-  onDone,
-  onClose,
-}: {
-  workflow: Workflow;
-  onDone: () => Promise<void>;
-  onClose: () => void;
-}) {
-  const { api } = useApp();
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  const disable = async (unenroll: boolean) => {
-    setBusy(true);
-    try {
-      await api.post(apiPath`/api/workflows/${workflow.id}/disable`, { unenroll });
-      await onDone();
-      onClose();
-    } catch (caught) {
-      setError(caught as ApiError);
-      setBusy(false);
-    }
-  };
-  return (
-    <Dialog title={`Turn off “${workflow.name}”?`} onClose={onClose}>
-      <p>
-        Records enrolled now can keep going through delays and branches, with every other action skipped, or be
-        unenrolled now.
-      </p>
-      <ProblemMessage error={error} />
-      <div class="actions-row">
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="button" disabled={busy} onClick={() => void disable(false)}>
-          Turn off, keep enrollments
-        </button>
-        <button type="button" class="danger" disabled={busy} onClick={() => void disable(true)}>
-          Turn off and unenroll everyone
-        </button>
-      </div>
-    </Dialog>
   );
 }
 

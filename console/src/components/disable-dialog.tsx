@@ -1,12 +1,12 @@
 import { useState } from 'preact/hooks';
 import { type ApiError, apiPath } from '../api';
-import { Dialog } from '../components/dialog';
-import { ProblemMessage } from '../components/problem';
+import { Dialog } from './dialog';
+import { ProblemMessage } from './problem';
 import { useApp } from '../session';
 
 /**
- * Turning a workflow off: records already enrolled either go on (every action with side effects is then skipped)
- * or are unenrolled, as `POST …/disable { unenroll }` offers.
+ * Turning a workflow off, from the board or its page: records already enrolled either go on (every action with side
+ * effects is then skipped) or are unenrolled, as `POST …/disable { unenroll }` offers.
  */
 export function DisableDialog({
   workflowId,
