@@ -33,6 +33,7 @@ function Console() {
         setContext({
           api,
           session,
+          canRead: session.permissions.includes('read'),
           canConfigure: session.permissions.includes('configure'),
           canIngest: session.permissions.includes('ingest'),
         }),
@@ -102,8 +103,8 @@ function SignIn({ error, onSignIn }: { error?: ApiError; onSignIn: (token: strin
 
 function Shell({ onSignOut }: { onSignOut: () => void }) {
   const route = useRoute();
-  const { session } = useApp();
-  const page = useMemo(() => pageFor(route), [route]);
+  const { session, canRead } = useApp();
+  const page = useMemo(() => (canRead || route.page === 'record' ? pageFor(route) : <RecordsOnly />), [route, canRead]);
   useEffect(() => {
     document.getElementById('main')?.focus({ preventScroll: true });
   }, [route]);
@@ -124,7 +125,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           Pipewright
         </a>
         <nav aria-label="Main">
-          <a href={href({ page: 'pipelines' })}>Pipelines</a>
+          {canRead && <a href={href({ page: 'pipelines' })}>Pipelines</a>}
           <RecordSearch />
         </nav>
         <span class="who">
@@ -138,6 +139,20 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
         {page}
       </main>
     </>
+  );
+}
+
+/** What a token that may not read configuration (an `integration` one) sees instead of pipelines and workflows. */
+function RecordsOnly() {
+  const { session } = useApp();
+  return (
+    <section>
+      <h1>Records</h1>
+      <p>
+        A <code>{session.role}</code> token reads and changes records, not pipelines or workflows. Open a record by its
+        id with <strong>Open record</strong> above to see its timeline and move it to another stage.
+      </p>
+    </section>
   );
 }
 

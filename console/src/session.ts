@@ -21,9 +21,11 @@ export const forgetToken = (): void => sessionStorage.removeItem(TOKEN_KEY);
 export interface AppContext {
   api: Api;
   session: Session;
+  /** Reading pipelines and workflows: an `integration` token reads records only. */
+  canRead: boolean;
   /** Creating, editing and toggling pipelines and workflows: what a viewer is not offered. */
   canConfigure: boolean;
-  /** Creating and changing records (and enrolling them by hand). */
+  /** Creating records and moving them between stages. */
   canIngest: boolean;
 }
 

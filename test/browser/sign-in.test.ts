@@ -64,6 +64,33 @@ describe('console: signing in', () => {
     await context.close();
   });
 
+  it('offers an integration token its records only: no pipelines, a record by id with its timeline', async () => {
+    const pipeline = await stack.http
+      .post('/api/pipelines')
+      .send({ objectType: 'deal', label: unique('Deals'), stages: [{ id: 'new', label: 'New' }] })
+      .expect(201);
+    const recordId = unique('rec');
+    await stack.http
+      .post('/api/records')
+      .send({ id: recordId, pipelineId: pipeline.body.id, stageId: 'new' })
+      .expect(201);
+    const created = await stack.http
+      .post('/api/tokens')
+      .send({ name: unique('sync'), role: 'integration' })
+      .expect(201);
+
+    const page = await signIn(browser, stack.api.url, created.body.token as string);
+    await page.getByRole('heading', { name: 'Records' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Pipelines' }).count()).toBe(0);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await page.getByLabel('Record id').fill(recordId);
+    await page.getByRole('button', { name: 'Open record' }).click();
+    await page.locator('.timeline-line[data-kind="stage_entered"]').waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'Tasks' }).count()).toBe(0);
+    await page.context().close();
+  });
+
   it('tells a viewer its role from GET /api/session', async () => {
     const created = await stack.http
       .post('/api/tokens')

@@ -20,11 +20,12 @@ const WORKFLOWS_POLL_MS = 15_000;
  * enrollments, and the tasks and emails they produced, all kept up to date while the page is open.
  */
 export function RecordPage({ recordId }: { recordId: string; tab?: string }) {
-  const { api } = useApp();
+  const { api, canRead } = useApp();
   const record = useResource(() => api.get<CrmRecord>(apiPath`/api/records/${recordId}`), recordId, {
     pollMs: RECORD_POLL_MS,
   });
-  const pipelineId = record.data?.pipelineId;
+  // A token that reads records only (integration) sees the record, its timeline and its enrollments, by id.
+  const pipelineId = canRead ? record.data?.pipelineId : undefined;
   const pipeline = useResource(
     () => (pipelineId ? api.get<Pipeline>(apiPath`/api/pipelines/${pipelineId}`) : Promise.resolve(undefined)),
     pipelineId ?? '',
@@ -47,7 +48,7 @@ export function RecordPage({ recordId }: { recordId: string; tab?: string }) {
   );
 
   // The header waits for the pipeline too (unless it cannot be read), so the stage shows its label at once.
-  if (!record.data || (!pipeline.data && !pipeline.error)) {
+  if (!record.data || (pipelineId && !pipeline.data && !pipeline.error)) {
     if (!record.data && record.error?.problem.status === 404) {
       return (
         <section class="record-page">
@@ -75,8 +76,8 @@ export function RecordPage({ recordId }: { recordId: string; tab?: string }) {
         <Timeline recordId={recordId} workflowNames={workflowNames} />
         <div class="record-side">
           <Enrollments recordId={recordId} workflowNames={workflowNames} />
-          <Tasks recordId={recordId} />
-          <Emails recordId={recordId} />
+          {canRead && <Tasks recordId={recordId} />}
+          {canRead && <Emails recordId={recordId} />}
         </div>
       </div>
     </article>
