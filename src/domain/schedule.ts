@@ -19,7 +19,8 @@ export const DurationSchema = z
   .refine(
     (text) => (parseDuration(text) ?? -1) >= 0,
     'use an ISO-8601 duration (PT30M, P3D) or 30s, 15m, 2h, 3d, 1w, of at most 10 years',
-  );
+  )
+  .describe('a duration: 30s, 15m, 2h, 3d, 1w or ISO-8601 (PT30M, P3D); at most 10 years');
 
 export const WeekdaySchema = z.enum(WEEKDAYS);
 export type Weekday = z.infer<typeof WeekdaySchema>;
