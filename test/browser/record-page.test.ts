@@ -112,7 +112,7 @@ describe('console: the record page', () => {
     expect(await page.locator('.record-contacts').textContent()).toContain('Ada Buyer buyer@acme.example');
     await waitForShownLines(page, await timeline(stack, recordId), names);
     await page.getByText('No tasks.').waitFor();
-    await page.getByText('Not enrolled in any workflow.').waitFor();
+    await page.getByText('Not enrolled in any workflow yet').waitFor();
 
     // Marks the page and the line on screen: after the move, both must be the same ones (no reload, no re-render
     // of what was there).

@@ -39,7 +39,7 @@ export function Enrollments({ recordId, workflowNames }: { recordId: string; wor
       <ProblemMessage error={enrollments.error} />
       {!enrollments.data && !enrollments.error && <p class="muted">Reading the enrollments…</p>}
       {enrollments.data && rows.length === 0 && (
-        <p class="muted">Not enrolled in any workflow. The timeline says why.</p>
+        <p class="muted">Not enrolled in any workflow yet; the timeline says why when a workflow turns it down.</p>
       )}
       {enrollments.data?.more && (
         <p class="muted">The first {ENROLLMENTS_SHOWN} enrollments; the timeline has every one.</p>

@@ -11,11 +11,14 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 1],
 ];
 
-/** "3 minutes ago", "in 2 hours": the largest whole unit between `at` and `now`. */
+/**
+ * "3 minutes ago", "in 2 hours": the largest unit that fits between `at` and `now`, rounded to the nearest (a task
+ * due in 2 days, read a moment after it was made, is due "in 2 days", not "tomorrow").
+ */
 export function relativeTime(at: Date, now: Date): string {
   const seconds = Math.round((at.getTime() - now.getTime()) / 1000);
   for (const [unit, size] of UNITS) {
-    if (Math.abs(seconds) >= size || unit === 'second') return relative.format(Math.trunc(seconds / size), unit);
+    if (Math.abs(seconds) >= size || unit === 'second') return relative.format(Math.round(seconds / size), unit);
   }
   return relative.format(0, 'second');
 }

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { TestRun as WalkedRun, TestRunStep } from '../../../src/domain/test-run';
 import { type ApiError, apiPath } from '../api';
+import { ActionTypeLabels } from '../board/action-summary';
 import { FieldError, fieldErrorId, ProblemMessage } from '../components/problem';
 import { href } from '../router';
 import { useApp } from '../session';
@@ -104,7 +105,7 @@ export function TestRunTab({
                     </span>
                     <span class="step-body">
                       <span class="step-head">
-                        <code>{step.actionId}</code> <span class="muted">{step.type}</span>{' '}
+                        <strong>{ActionTypeLabels[step.type]}</strong> <code class="muted">{step.actionId}</code>{' '}
                         <span class={`badge outcome-${step.outcome}`}>{outcome.label}</span>
                       </span>
                       <span class="step-detail">{step.detail}</span>
