@@ -87,7 +87,10 @@ const RECHECK_WINDOW = 64;
 const CONCURRENCY = 32;
 /** Requests generated and sent per chunk; fixtures are restored between chunks. */
 const CHUNK = 10_000;
-/** The database counts as quiet after this long without a committed transaction, nothing pending in the outbox. */
+/**
+ * The database counts as quiet after this long without a committed transaction, nothing pending in the outbox and
+ * no unenroll job unfinished.
+ */
 const QUIET_MS = 200;
 const QUIET_TIMEOUT_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -101,6 +104,10 @@ const BACKGROUND_TABLES: ReadonlySet<string> = new Set([
   'action_runs',
   'tasks',
   'emails',
+  // The relay works "unenroll everyone" jobs and backfills a page at a time, after the request that asked for them.
+  'unenroll_jobs',
+  'backfills',
+  'backfill_shards',
 ]);
 const ONE_MIB = 1024 * 1024;
 
@@ -226,7 +233,10 @@ async function committedSince(pool: Pool, snapshot: string): Promise<number> {
   }
 }
 
-/** The outbox grew since the window opened (`old` holds its snapshot), or an enrollment started lately still runs. */
+/**
+ * The outbox grew since the window opened (`old` holds its snapshot), an enrollment started lately still runs, or an
+ * unenroll job is unfinished.
+ */
 async function hasBackgroundWork(pool: Pool, old: PoolClient): Promise<boolean> {
   const outboxTop = 'SELECT coalesce(max(id), 0)::text AS top FROM outbox';
   const [before, now] = await Promise.all([
@@ -235,7 +245,8 @@ async function hasBackgroundWork(pool: Pool, old: PoolClient): Promise<boolean> 
   ]);
   if (before.rows[0]!.top !== now.rows[0]!.top) return true;
   const { rows } = await pool.query<{ running: number }>(
-    `SELECT count(*)::int AS running FROM enrollments WHERE status = 'running' AND started_at > now() - interval '1 minute'`,
+    `SELECT ((SELECT count(*) FROM enrollments WHERE status = 'running' AND started_at > now() - interval '1 minute')
+             + (SELECT count(*) FROM unenroll_jobs WHERE done_at IS NULL))::int AS running`,
   );
   return rows[0]!.running > 0;
 }
@@ -251,7 +262,8 @@ async function waitForQuiet(pool: Pool, say: (line: string) => void): Promise<vo
     await sleep(QUIET_MS);
     const verdict = await window.close({ compare: 'none' });
     const { rows } = await pool.query<{ pending: number; running: number }>(
-      `SELECT (SELECT count(*) FROM outbox WHERE delivered_at IS NULL)::int AS pending,
+      `SELECT ((SELECT count(*) FROM outbox WHERE delivered_at IS NULL)
+               + (SELECT count(*) FROM unenroll_jobs WHERE done_at IS NULL))::int AS pending,
               (SELECT count(*) FROM enrollments
                WHERE status = 'running' AND started_at > now() - interval '1 minute')::int AS running`,
     );
