@@ -144,7 +144,10 @@ describe('console: the board', () => {
     // A click on a card edits it.
     await workflow.getByRole('button', { name: `Edit ${task}` }).click();
     const edit = page.getByRole('dialog', { name: 'Edit “Create task”' });
-    await edit.getByRole('textbox', { name: 'Due in' }).fill('2d');
+    const dueIn = edit.getByRole('textbox', { name: 'Due in' });
+    // The form fills itself from the action once its schema is read; typing before that would be overwritten.
+    await eventually(async () => ((await dueIn.inputValue()) === '1d' ? true : undefined));
+    await dueIn.fill('2d');
     await edit.getByRole('button', { name: 'Save' }).click();
     await edit.waitFor({ state: 'detached' });
     await workflow
@@ -180,7 +183,17 @@ describe('console: the board', () => {
       .post('/api/records')
       .send({ pipelineId: dealPipelineId, stageId: 'new', ownerId: 'owner@acme.test', properties: { company: 'Acme' } })
       .expect(201);
+    // The record's page is open before the move: the task and the timeline come in without a reload.
+    await page.getByLabel('Record id').fill(record.body.id);
+    await page.getByRole('button', { name: 'Open record' }).click();
+    await page.locator('.timeline-line[data-kind="stage_entered"]').waitFor();
     await stack.http.patch(`/api/records/${record.body.id}`).send({ stageId: 'qualified' }).expect(200);
+    await page.getByRole('table').filter({ hasText: 'Title' }).getByText('Call Acme').waitFor({ timeout: 30_000 });
+    await page.locator('.timeline-line[data-kind="action_completed"]').nth(2).waitFor({ timeout: 30_000 });
+    expect(await page.locator('.timeline-line[data-kind="enrolled"]').count()).toBe(1);
+    expect(await page.locator('.timeline-line[data-kind="action_completed"]').first().textContent()).toContain(
+      'set property "followUp" to "scheduled"',
+    );
     const tasks = await eventually(async () => {
       const answer = await stack.http.get(`/api/tasks?recordId=${record.body.id}`).expect(200);
       return answer.body.items.length > 0 ? answer.body.items : undefined;
@@ -400,6 +413,7 @@ describe('console: the board', () => {
     const status = panel.getByRole('combobox', { name: 'Status when the customer replies' });
 
     await replies.click();
+    await panel.locator('.field-error').waitFor();
     expect(await descriptionOf(page, status)).toBe('choose the status to move the ticket to');
     expect(await replies.isChecked()).toBe(false);
     const refused = await stack.http.get(`/api/pipelines/${pipeline.body.id}/ticket-status-automation`).expect(200);
